@@ -1,0 +1,60 @@
+# The two commands a newcomer needs (README): `make run` and `make test`.
+# Both install what is missing first: a .venv with the project's Python dependencies and,
+# for the tests, Debian's libVLC packages.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+EXTRAS := server,player,notebooks,dev
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench clean
+
+run: $(STAMP)
+	$(BIN)/signage up
+
+test: $(STAMP) system-deps lint typecheck pytest pytest-server-postgres
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	# compat mode puts the repository on sys.path, so new packages need no re-install
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[$(EXTRAS)]' \
+		--config-settings editable_mode=compat
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+system-deps:
+	bash scripts/ensure-system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The database-facing tests again on the machine's own PostgreSQL server when one answers
+# (the embedded server is what the main pass uses unless SIGNAGE_TEST_DATABASE_URL is set).
+SERVER_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+pytest-server-postgres: $(STAMP)
+	@if [ -z "$$SIGNAGE_TEST_DATABASE_URL" ] && command -v pg_isready >/dev/null \
+		&& pg_isready -q -h 127.0.0.1 -p 5432; then \
+		echo "again on the machine's PostgreSQL server ($(SERVER_PG_URL))"; \
+		SIGNAGE_TEST_DATABASE_URL=$(SERVER_PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) \
+			--dist loadfile -q tests/signage/db tests/api tests/pipelines; \
+	else echo "no PostgreSQL server on 127.0.0.1:5432 (or one already configured): skipped"; fi
+
+bench: $(STAMP)
+	@for b in resolver telemetry ingest player; do echo "== bench/$$b"; \
+		$(BIN)/python -m bench.$$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
