@@ -1,0 +1,1 @@
+"""Authentication (passwords, tokens) and authorization (the policy) of §25."""

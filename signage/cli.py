@@ -1,0 +1,269 @@
+"""The `signage` command: run the platform, migrate, seed, and provision tenants and users."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from signage.config import Settings
+from signage.db import migrate
+from signage.db.embedded import EmbeddedPostgresError
+from signage.db.engine import Database, DatabaseUnavailableError, database_url
+from signage.enums import TenantRole
+from signage.errors import DomainError
+from signage.runtime import (
+    DAGSTER_HOME,
+    Child,
+    PlatformStartError,
+    StopRequest,
+    console_script,
+    exclusive_lock,
+    python_module,
+    require_free_port,
+    wait_until_ready,
+)
+from signage.tenancy import demo
+from signage.tenancy.provisioning import UserSpec, ensure_tenant, ensure_user
+
+app = typer.Typer(help="Signage platform: run it, migrate it, seed it.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+# In-flight requests one API process accepts before answering 503 (see signage.db.engine).
+API_MAX_IN_FLIGHT = 80
+EXPECTED_FAILURES = (
+    DatabaseUnavailableError,
+    EmbeddedPostgresError,
+    PlatformStartError,
+    DomainError,
+    ValidationError,
+)
+
+
+def _one_line_errors(action: Callable[[], T]) -> T:
+    """Expected failures end the command with one clear line on stderr, not a traceback."""
+    try:
+        return action()
+    except EXPECTED_FAILURES as exc:
+        message = exc.detail if isinstance(exc, DomainError) else str(exc).splitlines()[0]
+        typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1) from None
+
+
+def _connect(settings: Settings) -> Database:
+    database = Database.connect(database_url(settings), pool_size=2)
+    database.check_reachable()
+    return database
+
+
+def _migrated(settings: Settings) -> Database:
+    database = _connect(settings)
+    migrate.upgrade(database.engine.url.render_as_string(hide_password=False))
+    return database
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration up to head."""
+    _one_line_errors(lambda: _migrated(Settings()).dispose())
+    typer.echo("database is at head")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo tenants, venues and users (idempotent)."""
+
+    def run() -> demo.DemoCredentials:
+        settings = Settings()
+        database = _migrated(settings)
+        try:
+            with database.unit_of_work() as session:
+                return demo.seed_demo(session, demo.demo_password(settings))
+        finally:
+            database.dispose()
+
+    credentials = _one_line_errors(run)
+    _print_demo_users(credentials)
+
+
+@app.command("create-tenant")
+def create_tenant(
+    name: str, timezone: Annotated[str, typer.Option(help="IANA default timezone")] = "UTC"
+) -> None:
+    """Create a tenant (or show the existing one of that name)."""
+
+    def run() -> str:
+        database = _connect(Settings())
+        try:
+            with database.unit_of_work() as session:
+                return str(ensure_tenant(session, name, timezone).id)
+        finally:
+            database.dispose()
+
+    typer.echo(f"tenant {name}: {_one_line_errors(run)}")
+
+
+@app.command("create-user")
+def create_user(
+    tenant: Annotated[str, typer.Option(help="tenant name")],
+    email: Annotated[str, typer.Option()],
+    display_name: Annotated[str, typer.Option()],
+    admin: Annotated[bool, typer.Option(help="make the user a TENANT_ADMIN")] = False,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = "",
+) -> None:
+    """Create a user in a tenant (the tenant must exist)."""
+
+    def run() -> str:
+        database = _connect(Settings())
+        try:
+            with database.unit_of_work() as session:
+                owner = ensure_tenant(session, tenant)
+                roles = (TenantRole.TENANT_ADMIN,) if admin else ()
+                spec = UserSpec(email, display_name, tenant_roles=roles)
+                return str(ensure_user(session, owner, spec, password).id)
+        finally:
+            database.dispose()
+
+    typer.echo(f"user {email}: {_one_line_errors(run)}")
+
+
+@app.command("up")
+def up(
+    dagster: Annotated[
+        bool, typer.Option(help="also start the Dagster webserver and daemon")
+    ] = True,
+) -> None:
+    """Run the whole platform on this machine: database, migrations, demo, API and Dagster."""
+    settings = _one_line_errors(Settings)
+    _one_line_errors(lambda: _run_platform(settings, with_dagster=dagster))
+
+
+def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
+    stop = StopRequest()
+    stop.install()  # from here on, Ctrl-C finishes the current step and stops cleanly
+    with exclusive_lock(settings.resolved_data_dir / "signage-up.lock"):
+        require_free_port(settings.api_host, settings.api_port, "API", "SIGNAGE_API_PORT")
+        if with_dagster:
+            require_free_port(
+                settings.api_host, settings.dagster_port, "Dagster UI", "SIGNAGE_DAGSTER_PORT"
+            )
+        database = _migrated(settings)
+        with database.unit_of_work() as session:
+            credentials = demo.seed_demo(session, demo.demo_password(settings))
+        url = database.engine.url.render_as_string(hide_password=False)
+        database.dispose()
+        children = _children(settings, with_dagster=with_dagster)
+        env = _child_env(settings, url)
+        try:
+            for child in children:
+                if stop.requested:
+                    break
+                child.start(env)
+            wait_until_ready(f"{settings.api_base_url}/readyz", children, stop)
+            if not stop.requested:
+                _print_banner(settings, credentials, with_dagster=with_dagster)
+            _supervise(children, stop)
+        finally:
+            for child in reversed(children):
+                child.stop()
+
+
+def _children(settings: Settings, *, with_dagster: bool) -> list[Child]:
+    logs = settings.logs_dir
+    host = settings.api_host
+    children = [
+        Child(
+            "API",
+            python_module(
+                "uvicorn",
+                "--factory",
+                "api.main:app_from_env",
+                "--host",
+                host,
+                "--port",
+                str(settings.api_port),
+                "--no-access-log",
+            ),
+            logs / "api.log",
+        )
+    ]
+    if with_dagster:
+        workspace = str(DAGSTER_HOME / "workspace.yaml")
+        children += [
+            Child(
+                "Dagster webserver",
+                python_module(
+                    "dagster_webserver",
+                    "-h",
+                    host,
+                    "-p",
+                    str(settings.dagster_port),
+                    "-w",
+                    workspace,
+                ),
+                logs / "dagster-webserver.log",
+            ),
+            Child(
+                "Dagster daemon",
+                console_script("dagster-daemon", "run", "-w", workspace),
+                logs / "dagster-daemon.log",
+            ),
+        ]
+    return children
+
+
+def _child_env(settings: Settings, url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SIGNAGE_DATABASE_URL=url,  # children join the server this process started
+        SIGNAGE_DATA_DIR=str(settings.resolved_data_dir),
+        DAGSTER_HOME=str(DAGSTER_HOME),
+        SIGNAGE_DAGSTER_STORAGE_DIR=str(settings.resolved_data_dir / "dagster"),
+    )
+    return env
+
+
+def _supervise(children: list[Child], stop: StopRequest) -> None:
+    while not stop.requested:
+        for child in children:
+            code = child.exited()
+            if code is not None:
+                raise PlatformStartError(
+                    f"{child.name} stopped unexpectedly (exit {code}); see {child.log_path}"
+                )
+        time.sleep(0.5)
+    typer.echo("\nstopping...")
+
+
+def _print_banner(
+    settings: Settings, credentials: demo.DemoCredentials, *, with_dagster: bool
+) -> None:
+    base = settings.api_base_url
+    lines = [
+        "",
+        "Signage platform is up.",
+        f"  API          {base}  (docs {base}/docs, ready {base}/readyz)",
+    ]
+    if with_dagster:
+        lines.append(f"  Dagster UI   http://{settings.api_host}:{settings.dagster_port}")
+    lines += [f"  Data dir     {settings.resolved_data_dir}", f"  Logs         {settings.logs_dir}"]
+    typer.echo("\n".join(lines))
+    _print_demo_users(credentials)
+    typer.echo("Press Ctrl-C to stop.")
+
+
+def _print_demo_users(credentials: demo.DemoCredentials) -> None:
+    typer.echo("Demo users (password: " + credentials.password + "):")
+    for email in credentials.emails:
+        typer.echo(f"  {email}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

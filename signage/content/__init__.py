@@ -1,0 +1,1 @@
+"""The content library: assets, direct-to-storage uploads and their ingestion (§6, §13, §14)."""

@@ -1,0 +1,141 @@
+"""Rate limits of §27.1 as one reusable component: fixed windows counted in-process or in Redis
+(shared by every API replica), with per-tenant overrides (§27.1 last line)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class LimitCategory(StrEnum):
+    """Rows of the §27.1 default limits table (and the extensions documented beside them)."""
+
+    LOGIN_PER_IP = "loginPerIp"
+    LOGIN_PER_ACCOUNT = "loginPerAccount"
+    REFRESH_PER_USER = "refreshPerUser"
+    MUTATION_PER_TENANT = "mutationPerTenant"
+    PUBLISH_PER_TENANT = "publishPerTenant"
+    UPLOAD_SESSION_PER_TENANT = "uploadSessionPerTenant"
+    MANIFEST_PER_DEVICE = "manifestPerDevice"
+    HEARTBEAT_PER_DEVICE = "heartbeatPerDevice"
+    EVENTS_PER_DEVICE = "eventsPerDevice"
+    COMMANDS_PER_DEVICE = "commandsPerDevice"
+    # Extensions (docs/api-extensions.md): reads are not in §27.1's table, but every response
+    # carries the headers; pairing is public, so it is limited per IP and per venue.
+    READ_PER_USER = "readPerUser"
+    PAIRING_START_PER_IP = "pairingStartPerIp"
+    PAIRING_STATUS_PER_IP = "pairingStatusPerIp"
+    PAIRING_CLAIM_PER_IP = "pairingClaimPerIp"
+    PAIRING_CLAIM_PER_VENUE = "pairingClaimPerVenue"
+
+
+@dataclass(frozen=True)
+class Limit:
+    requests: int
+    window_seconds: int
+
+
+DEFAULT_LIMITS: dict[LimitCategory, Limit] = {
+    LimitCategory.LOGIN_PER_IP: Limit(10, 60),
+    LimitCategory.LOGIN_PER_ACCOUNT: Limit(5, 60),
+    LimitCategory.REFRESH_PER_USER: Limit(30, 3600),
+    LimitCategory.MUTATION_PER_TENANT: Limit(120, 60),
+    LimitCategory.PUBLISH_PER_TENANT: Limit(10, 60),
+    LimitCategory.UPLOAD_SESSION_PER_TENANT: Limit(30, 3600),
+    LimitCategory.MANIFEST_PER_DEVICE: Limit(2, 60),
+    LimitCategory.HEARTBEAT_PER_DEVICE: Limit(2, 60),
+    LimitCategory.EVENTS_PER_DEVICE: Limit(6, 60),
+    LimitCategory.COMMANDS_PER_DEVICE: Limit(2, 60),
+    LimitCategory.READ_PER_USER: Limit(600, 60),
+    LimitCategory.PAIRING_START_PER_IP: Limit(10, 60),
+    LimitCategory.PAIRING_STATUS_PER_IP: Limit(120, 60),
+    LimitCategory.PAIRING_CLAIM_PER_IP: Limit(10, 60),
+    LimitCategory.PAIRING_CLAIM_PER_VENUE: Limit(20, 60),
+}
+
+
+def effective_limit(category: LimitCategory, tenant_overrides: dict[str, Any] | None) -> Limit:
+    """The default, or the tenant's override of it (`{"mutationPerTenant": {"requests": 500,
+    "windowSeconds": 60}}` in tenants.rate_limit_overrides)."""
+    override = (tenant_overrides or {}).get(category.value)
+    default = DEFAULT_LIMITS[category]
+    if not isinstance(override, dict):
+        return default
+    return Limit(
+        int(override.get("requests", default.requests)),
+        int(override.get("windowSeconds", default.window_seconds)),
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_epoch: int  # §27.1 X-RateLimit-Reset: UTC epoch seconds when the window resets
+    retry_after_seconds: int
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str, limit: Limit, now: datetime) -> Decision: ...
+
+
+def window_bounds(limit: Limit, now: datetime) -> tuple[int, int]:
+    """Start and end (epoch seconds) of the fixed window containing `now`."""
+    start = int(now.timestamp()) // limit.window_seconds * limit.window_seconds
+    return start, start + limit.window_seconds
+
+
+def decide(count: int, limit: Limit, now: datetime) -> Decision:
+    _, reset = window_bounds(limit, now)
+    retry_after = max(1, math.ceil(reset - now.timestamp()))
+    return Decision(
+        allowed=count <= limit.requests,
+        limit=limit.requests,
+        remaining=max(0, limit.requests - count),
+        reset_epoch=reset,
+        retry_after_seconds=retry_after,
+    )
+
+
+class InProcessRateLimiter:
+    """Counters in this process: right for one API process (the embedded default)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: Limit, now: datetime) -> Decision:
+        start, _ = window_bounds(limit, now)
+        with self._lock:
+            count = self._counts.get((key, start), 0) + 1
+            self._counts[(key, start)] = count
+            if len(self._counts) > 100_000:
+                self._forget_before(start - 86_400)
+        return decide(count, limit, now)
+
+    def _forget_before(self, epoch: int) -> None:
+        for stale in [k for k in self._counts if k[1] < epoch]:
+            del self._counts[stale]
+
+
+class RedisRateLimiter:
+    """Counters in Redis, so several API processes share one budget."""
+
+    def __init__(self, client: Any, prefix: str = "signage:rl") -> None:
+        self._client = client
+        self._prefix = prefix
+
+    def hit(self, key: str, limit: Limit, now: datetime) -> Decision:
+        start, reset = window_bounds(limit, now)
+        redis_key = f"{self._prefix}:{key}:{limit.window_seconds}:{start}"
+        pipeline = self._client.pipeline()
+        pipeline.incr(redis_key)
+        # Relative TTL: the window's end is measured on the injected clock, not Redis's.
+        pipeline.expire(redis_key, max(1, math.ceil(reset - now.timestamp())) + 5)
+        count, _ = pipeline.execute()
+        return decide(int(count), limit, now)

@@ -1,0 +1,137 @@
+"""Heartbeats and event batches from players. The server's receive time is authoritative
+(§30.9); a retried batch never double-counts events that carry an `eventId`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from signage.auth.principal import DevicePrincipal
+from signage.db.models import Device, DeviceEvent, DeviceHeartbeat, DeviceStatus
+from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
+
+MAX_EVENTS_PER_BATCH = 100  # §27.8.3
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """§27.8.2, flattened into the columns DeviceStatus and DeviceHeartbeat share."""
+
+    device_time: datetime | None
+    app_version: str | None
+    state: PlayerState | None
+    manifest_etag: str | None
+    playlist_id: uuid.UUID | None
+    published_version: int | None
+    current_asset_id: uuid.UUID | None
+    current_item_index: int | None
+    loop_count: int | None
+    cache_total_bytes: int | None
+    cache_used_bytes: int | None
+    cache_asset_count: int | None
+    pending_downloads: int | None
+    network_connected: bool | None
+    network_type: NetworkType | None
+    last_sync_at: datetime | None
+    playback_failures: int | None
+    download_failures: int | None
+    manifest_fetch_failures: int | None
+
+    def columns(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: uuid.UUID | None
+    event_type: DeviceEventType
+    severity: EventSeverity
+    event_time: datetime
+    payload: dict[str, Any]
+
+
+def record_heartbeat(
+    session: Session, device: DevicePrincipal, beat: Heartbeat, received_at: datetime
+) -> None:
+    """Upsert the latest status, append the history row and touch the device's last-seen, in
+    one statement (one round trip on the hottest write path)."""
+    columns = beat.columns()
+    identity = {"tenant_id": device.tenant_id, "venue_id": device.venue_id}
+    status = {
+        **columns,
+        "last_heartbeat_at": received_at,
+        "is_online": True,
+        "updated_at": received_at,
+    }
+    upsert = (
+        insert(DeviceStatus)
+        .values(device_id=device.device_id, **identity, **status)
+        .on_conflict_do_update(index_elements=[DeviceStatus.device_id], set_=status)
+        .returning(DeviceStatus.device_id)
+        .cte("status_upsert")
+    )
+    history = (
+        insert(DeviceHeartbeat)
+        .values(device_id=device.device_id, received_at=received_at, **identity, **columns)
+        .returning(DeviceHeartbeat.id)
+        .cte("history_insert")
+    )
+    touch = (
+        update(Device)
+        .where(Device.id == device.device_id)
+        .values(
+            last_seen_at=received_at,
+            app_version=func.coalesce(beat.app_version, Device.app_version),
+            updated_at=Device.updated_at,  # a heartbeat is not an edit of the device record
+        )
+        .add_cte(upsert)
+        .add_cte(history)
+    )
+    session.execute(touch)
+
+
+def record_events(
+    session: Session, device: DevicePrincipal, events: list[Event], received_at: datetime
+) -> int:
+    """Append a batch in one statement; returns how many were new (retries insert nothing)."""
+    if not events:
+        return 0
+    rows = [
+        {
+            "tenant_id": device.tenant_id,
+            "venue_id": device.venue_id,
+            "device_id": device.device_id,
+            "client_event_id": event.event_id,
+            "event_type": event.event_type,
+            "severity": event.severity,
+            "event_time": event.event_time,
+            "received_at": received_at,
+            "payload": event.payload,
+        }
+        for event in _unique_within_batch(events)
+    ]
+    statement = (
+        insert(DeviceEvent)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[DeviceEvent.device_id, DeviceEvent.client_event_id])
+    )
+    result = session.execute(statement.returning(DeviceEvent.id))
+    return len(result.all())
+
+
+def _unique_within_batch(events: list[Event]) -> list[Event]:
+    seen: set[uuid.UUID] = set()
+    unique = []
+    for event in events:
+        if event.event_id is not None:
+            if event.event_id in seen:
+                continue
+            seen.add(event.event_id)
+        unique.append(event)
+    return unique

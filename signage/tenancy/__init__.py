@@ -1,0 +1,1 @@
+"""Tenants, venues, users and their roles (§4, §5, §26.3)."""

@@ -1,0 +1,397 @@
+"""Tenant administration (§27.4): venues, users and their roles. Every query starts from the
+caller's tenant, so another tenant's rows are simply not found (§25.6)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from signage import audit
+from signage.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from signage.auth.principal import UserPrincipal
+from signage.auth.roles import tenant_roles_of, venue_roles_of
+from signage.auth.sessions import revoke_all_for_user
+from signage.db.models import (
+    Playlist,
+    TenantUserRole,
+    User,
+    Venue,
+    VenueEpoch,
+    VenueUserRole,
+)
+from signage.enums import Capability, ContentScope, TenantRole, UserStatus, VenueRole
+from signage.epochs import bump_venue_epoch
+from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.pagination import Page, PageRequest, paginate
+from signage.tenancy.timezones import is_valid_timezone
+
+# -- venues ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VenueFields:
+    name: str
+    timezone: str
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country_code: str | None = None
+    fallback_playlist_id: uuid.UUID | None = None
+
+
+def list_venues(
+    session: Session, tenant_id: uuid.UUID, page: PageRequest, q: str | None = None
+) -> Page[Venue]:
+    statement = select(Venue).where(Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None))
+    if q:
+        statement = statement.where(Venue.name.ilike(f"%{_escape_like(q)}%", escape="\\"))
+    return paginate(session, statement, [Venue.name, Venue.id], page, parse=[str, uuid.UUID])
+
+
+def get_venue(session: Session, tenant_id: uuid.UUID, venue_id: uuid.UUID) -> Venue:
+    venue = session.scalar(
+        select(Venue).where(
+            Venue.id == venue_id, Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None)
+        )
+    )
+    if venue is None:
+        raise NotFoundError(f"Venue {venue_id} was not found.")
+    return venue
+
+
+def create_venue(
+    session: Session,
+    tenant_id: uuid.UUID,
+    fields: VenueFields,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> Venue:
+    _validate_venue(session, tenant_id, None, fields)
+    venue = Venue(tenant_id=tenant_id, **_venue_columns(fields))
+    session.add(venue)
+    session.flush()
+    session.add(VenueEpoch(venue_id=venue.id, tenant_id=tenant_id))
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.VENUE_CREATED,
+        tenant_id=tenant_id,
+        now=now,
+        target_type="venue",
+        target_id=venue.id,
+        details={"name": venue.name},
+    )
+    return venue
+
+
+def update_venue(
+    session: Session,
+    tenant_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    fields: VenueFields,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> Venue:
+    venue = get_venue(session, tenant_id, venue_id)
+    _validate_venue(session, tenant_id, venue_id, fields)
+    playback_changed = (venue.timezone, venue.fallback_playlist_id) != (
+        fields.timezone,
+        fields.fallback_playlist_id,
+    )
+    for column, value in _venue_columns(fields).items():
+        setattr(venue, column, value)
+    if playback_changed:
+        bump_venue_epoch(session, venue_id, now)  # §26.9: the fallback and timezone play out
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.VENUE_UPDATED,
+        tenant_id=tenant_id,
+        now=now,
+        target_type="venue",
+        target_id=venue.id,
+    )
+    return venue
+
+
+def _venue_columns(fields: VenueFields) -> dict[str, object]:
+    return {
+        "name": fields.name.strip(),
+        "timezone": fields.timezone,
+        "address_line1": fields.address_line1,
+        "address_line2": fields.address_line2,
+        "city": fields.city,
+        "postcode": fields.postcode,
+        "country_code": fields.country_code.upper() if fields.country_code else None,
+        "fallback_playlist_id": fields.fallback_playlist_id,
+    }
+
+
+def _validate_venue(
+    session: Session, tenant_id: uuid.UUID, venue_id: uuid.UUID | None, fields: VenueFields
+) -> None:
+    errors = []
+    if not fields.name.strip():
+        errors.append({"location": "body.name", "message": "must not be blank"})
+    if not is_valid_timezone(fields.timezone):
+        errors.append(
+            {"location": "body.timezone", "message": f"{fields.timezone!r} is not an IANA timezone"}
+        )
+    if fields.fallback_playlist_id and not _playlist_visible_to_venue(
+        session, tenant_id, venue_id, fields.fallback_playlist_id
+    ):
+        errors.append(
+            {"location": "body.fallbackPlaylistId", "message": "no such playlist for this venue"}
+        )
+    if errors:
+        raise ValidationFailedError("The venue is not valid.", errors=errors)
+
+
+def _playlist_visible_to_venue(
+    session: Session, tenant_id: uuid.UUID, venue_id: uuid.UUID | None, playlist_id: uuid.UUID
+) -> bool:
+    """Shared playlists, or this venue's own (§6 Content Scope)."""
+    scope_ok = Playlist.scope_type == ContentScope.TENANT
+    if venue_id is not None:
+        scope_ok = or_(scope_ok, Playlist.scope_venue_id == venue_id)
+    found = session.scalar(
+        select(Playlist.id).where(
+            Playlist.id == playlist_id,
+            Playlist.tenant_id == tenant_id,
+            Playlist.deleted_at.is_(None),
+            scope_ok,
+        )
+    )
+    return found is not None
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    display_name: str
+    password: str
+    tenant_roles: frozenset[TenantRole] = frozenset()
+    capabilities: frozenset[Capability] = frozenset()
+    venue_roles: dict[uuid.UUID, VenueRole] | None = None
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    display_name: str | None = None
+    status: UserStatus | None = None
+    tenant_roles: frozenset[TenantRole] | None = None
+    capabilities: frozenset[Capability] | None = None
+
+
+@dataclass(frozen=True)
+class UserView:
+    user: User
+    tenant_roles: frozenset[TenantRole]
+    venue_roles: dict[uuid.UUID, VenueRole]
+
+
+def list_users(
+    session: Session,
+    tenant_id: uuid.UUID,
+    page: PageRequest,
+    q: str | None = None,
+    status: UserStatus | None = None,
+) -> Page[UserView]:
+    statement = select(User).where(User.tenant_id == tenant_id)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        statement = statement.where(
+            or_(
+                User.email.ilike(pattern, escape="\\"),
+                User.display_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if status:
+        statement = statement.where(User.status == status)
+    found = paginate(session, statement, [User.email, User.id], page, parse=[str, uuid.UUID])
+    return Page([view_user(session, u) for u in found.items], found.next_cursor)
+
+
+def get_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = session.scalar(select(User).where(User.id == user_id, User.tenant_id == tenant_id))
+    if user is None:
+        raise NotFoundError(f"User {user_id} was not found.")
+    return user
+
+
+def view_user(session: Session, user: User) -> UserView:
+    return UserView(user, tenant_roles_of(session, user.id), venue_roles_of(session, user.id))
+
+
+def create_user(
+    session: Session,
+    tenant_id: uuid.UUID,
+    new: NewUser,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> User:
+    if len(new.password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailedError(
+            "The password is too short.",
+            errors=[
+                {
+                    "location": "body.password",
+                    "message": f"at least {MIN_PASSWORD_LENGTH} characters",
+                }
+            ],
+        )
+    email = new.email.strip().lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ConflictError("A user with this e-mail already exists.")
+    user = User(
+        tenant_id=tenant_id,
+        email=email,
+        display_name=new.display_name.strip(),
+        password_hash=hash_password(new.password),
+        capabilities=sorted(c.value for c in new.capabilities),
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create of the same e-mail
+        raise ConflictError("A user with this e-mail already exists.") from exc
+    _replace_tenant_roles(session, tenant_id, user.id, new.tenant_roles)
+    if new.venue_roles:
+        _replace_venue_roles(session, tenant_id, user.id, new.venue_roles)
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.USER_CREATED,
+        tenant_id=tenant_id,
+        now=now,
+        target_type="user",
+        target_id=user.id,
+        details={"email": email, "tenantRoles": sorted(new.tenant_roles)},
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: UserPrincipal,
+    user_id: uuid.UUID,
+    changes: UserChanges,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> User:
+    user = get_user(session, actor.tenant_id, user_id)
+    changes_own_access = changes.status is not None or changes.tenant_roles is not None
+    if user.id == actor.user_id and changes_own_access:
+        raise ValidationFailedError("You cannot change your own roles or status.")
+    if changes.display_name is not None:
+        user.display_name = changes.display_name.strip()
+    if changes.capabilities is not None:
+        user.capabilities = sorted(c.value for c in changes.capabilities)
+    if changes.status is not None and changes.status is not user.status:
+        user.status = changes.status
+        if changes.status is UserStatus.DISABLED:
+            revoke_all_for_user(session, user.id, now)
+    if changes.tenant_roles is not None:
+        _replace_tenant_roles(session, actor.tenant_id, user.id, changes.tenant_roles)
+        audit.record(
+            session,
+            who,
+            audit.AuditAction.ROLES_CHANGED,
+            tenant_id=actor.tenant_id,
+            now=now,
+            target_type="user",
+            target_id=user.id,
+            details={"tenantRoles": sorted(changes.tenant_roles)},
+        )
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.USER_UPDATED,
+        tenant_id=actor.tenant_id,
+        now=now,
+        target_type="user",
+        target_id=user.id,
+        details={"status": user.status.value, "capabilities": user.capabilities},
+    )
+    return user
+
+
+def set_venue_roles(
+    session: Session,
+    actor: UserPrincipal,
+    user_id: uuid.UUID,
+    venue_roles: dict[uuid.UUID, VenueRole],
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> User:
+    user = get_user(session, actor.tenant_id, user_id)
+    if user.id == actor.user_id:
+        raise ValidationFailedError("You cannot change your own roles.")
+    _replace_venue_roles(session, actor.tenant_id, user.id, venue_roles)
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.ROLES_CHANGED,
+        tenant_id=actor.tenant_id,
+        now=now,
+        target_type="user",
+        target_id=user.id,
+        details={"venueRoles": {str(v): r.value for v, r in venue_roles.items()}},
+    )
+    return user
+
+
+def _replace_tenant_roles(
+    session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID, roles: frozenset[TenantRole]
+) -> None:
+    session.execute(delete(TenantUserRole).where(TenantUserRole.user_id == user_id))
+    for role in sorted(roles):
+        session.add(TenantUserRole(tenant_id=tenant_id, user_id=user_id, role=role))
+    session.flush()
+
+
+def _replace_venue_roles(
+    session: Session,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    venue_roles: dict[uuid.UUID, VenueRole],
+) -> None:
+    known = set(
+        session.scalars(
+            select(Venue.id).where(
+                Venue.tenant_id == tenant_id,
+                Venue.id.in_(list(venue_roles)),
+                Venue.deleted_at.is_(None),
+            )
+        )
+    )
+    unknown = [v for v in venue_roles if v not in known]
+    if unknown:
+        raise ValidationFailedError(
+            "Some venues were not found.",
+            errors=[{"location": "body.venueRoles", "message": f"no venue {v}"} for v in unknown],
+        )
+    session.execute(delete(VenueUserRole).where(VenueUserRole.user_id == user_id))
+    for venue_id, role in venue_roles.items():
+        session.add(
+            VenueUserRole(tenant_id=tenant_id, venue_id=venue_id, user_id=user_id, role=role)
+        )
+    session.flush()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
