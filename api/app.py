@@ -1,0 +1,66 @@
+"""The FastAPI facade: validates, authorises and calls the domain (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from api.context import AppContext, system_clock
+from api.media_origin import create_media_origin
+from api.middleware import RequestContextMiddleware
+from api.problems import install_problem_handlers
+from api.ratelimit import TenantLimitOverrides
+from api.routes import assets, auth, devices, health, me, pairing, player, tenants
+from signage.config import Settings
+from signage.db.engine import Database, database_url
+from signage.storage.local import MEDIA_MOUNT_PATH, LocalStorage
+
+API_DESCRIPTION = """
+The signage platform API (spec §27). JSON fields are camelCase; every error is
+`application/problem+json` (§27.2); every response carries `X-Request-Id`.
+
+Extensions to §27 (also in `docs/api-extensions.md`): `POST /v1/auth/logout`;
+`PATCH /v1/tenants/{tenantId}/users/{userId}`; `GET /v1/tenants/{tenantId}/audit`;
+token responses carry expiry times and the first page of accessible venues; reads are limited
+per user (600/min) so every response carries `X-RateLimit-*`; unknown body fields are refused.
+A resource of another tenant, or a venue where the caller holds no role, is 404; a role too
+low for the action is 403; a token of the wrong kind (device vs user) is 401.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = system_clock,
+) -> FastAPI:
+    """Build the app. Pass a `database` to share one (tests); otherwise connect from settings."""
+    owns_database = database is None
+    db = database or Database.connect(database_url(settings))
+    context = AppContext(settings=settings, database=db, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            db.dispose()
+
+    app = FastAPI(
+        title="Signage Platform API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.state.tenant_limit_overrides = TenantLimitOverrides()
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (health, auth, me, tenants, pairing, devices, player, assets):
+        app.include_router(module.router)
+    if isinstance(context.storage, LocalStorage):
+        # The embedded default's CDN stand-in: signed PUT/GET of media (§32.3).
+        app.mount(MEDIA_MOUNT_PATH, create_media_origin(context.storage, clock=clock))
+    return app

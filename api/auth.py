@@ -1,0 +1,149 @@
+"""Who is calling: bearer tokens turned into principals, and the audit context of a request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from api.deps import ContextDep, SessionDep
+from api.ratelimit import client_ip_address, enforce
+from signage.audit import AuditContext
+from signage.auth.policy import VenueAction, authorize_venue, venue_hidden
+from signage.auth.principal import DevicePrincipal, UserPrincipal
+from signage.auth.roles import venue_roles_of
+from signage.auth.tokens import decode_access_token, decode_device_token, token_digest
+from signage.db.models import Venue
+from signage.devices import tokens as device_tokens
+from signage.enums import ActorType
+from signage.errors import AuthenticationError
+from signage.ratelimit import LimitCategory
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Send `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
+    """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
+    claims = decode_access_token(context.tokens.key, bearer_token(request), context.clock())
+    venue_roles = claims.venue_roles
+    if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
+        venue_roles = venue_roles_of(session, claims.user_id)
+    principal = UserPrincipal(
+        user_id=claims.user_id,
+        tenant_id=claims.tenant_id,
+        tenant_roles=claims.tenant_roles,
+        venue_roles=venue_roles,
+        capabilities=claims.capabilities,
+    )
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[UserPrincipal, Depends(current_user)]
+
+
+def management_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
+    """Every management route: reads per user, mutations per tenant (§27.1)."""
+    if request.method in READ_METHODS:
+        enforce(
+            request,
+            context,
+            LimitCategory.READ_PER_USER,
+            str(user.user_id),
+            tenant_id=user.tenant_id,
+        )
+    else:
+        enforce(
+            request,
+            context,
+            LimitCategory.MUTATION_PER_TENANT,
+            str(user.tenant_id),
+            tenant_id=user.tenant_id,
+        )
+
+
+def anonymous_audit_context(request: Request) -> AuditContext:
+    """For routes used before anyone is signed in (login, refresh, logout)."""
+    return _audit_context(request, ActorType.ANONYMOUS, None)
+
+
+def user_audit_context(request: Request, user: CurrentUser) -> AuditContext:
+    return _audit_context(request, ActorType.USER, user.user_id)
+
+
+def _audit_context(
+    request: Request, actor_type: ActorType, actor_id: uuid.UUID | None
+) -> AuditContext:
+    return AuditContext(
+        actor_type=actor_type,
+        actor_id=actor_id,
+        ip_address=client_ip_address(request),
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+AnonymousAudit = Annotated[AuditContext, Depends(anonymous_audit_context)]
+UserAudit = Annotated[AuditContext, Depends(user_audit_context)]
+
+
+def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) -> Venue:  # noqa: N803
+    """The path's venue, looked up inside the caller's tenant only (§25.6)."""
+    venue = session.scalar(
+        select(Venue).where(
+            Venue.id == venueId, Venue.tenant_id == user.tenant_id, Venue.deleted_at.is_(None)
+        )
+    )
+    if venue is None:
+        raise venue_hidden(venueId)
+    return venue
+
+
+def _venue_access(action: VenueAction) -> Callable[..., Venue]:
+    def dependency(user: CurrentUser, venue: Annotated[Venue, Depends(venue_in_tenant)]) -> Venue:
+        authorize_venue(user, venue.id, action)
+        return venue
+
+    dependency.__name__ = f"venue_{action.name.lower()}"
+    return dependency
+
+
+VenueReader = Annotated[Venue, Depends(_venue_access(VenueAction.READ))]
+VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
+VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
+
+
+def current_device(request: Request, context: ContextDep, session: SessionDep) -> DevicePrincipal:
+    """The device a player request acts as (§25.5 Device Authorization); user tokens refused.
+    The signature and expiry are checked every time; the database check is cached until the
+    next revocation (api.device_token_cache)."""
+    token = bearer_token(request)
+    claims = decode_device_token(context.tokens.key, token, context.clock())
+    digest = token_digest(token)
+    cached = context.device_tokens.get(digest)
+    if cached is not None and cached.device_id == claims.device_id:
+        return cached
+    epoch = context.device_tokens.epoch()
+    principal = device_tokens.authenticate(session, context.tokens, token, context.clock())
+    context.device_tokens.put(digest, principal, epoch)
+    return principal
+
+
+CurrentDevice = Annotated[DevicePrincipal, Depends(current_device)]
+
+
+def device_audit_context(request: Request, device: CurrentDevice) -> AuditContext:
+    return _audit_context(request, ActorType.DEVICE, device.device_id)
+
+
+DeviceAudit = Annotated[AuditContext, Depends(device_audit_context)]

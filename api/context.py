@@ -1,0 +1,73 @@
+"""What the app holds for its lifetime: settings, database and the shared services.
+
+Everything here is either stateless, shared through Redis, or a cache with a TTL, so N replicas
+behave as one (DESIGN.md scale-out story).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from api.device_token_cache import DeviceTokenCache, LocalEpoch, RedisEpoch
+from api.ingestion_launcher import DagsterLauncher, IngestionLauncher
+from signage.auth.tokens import TokenPolicy, token_policy
+from signage.config import Settings
+from signage.db.engine import Database
+from signage.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from signage.storage.base import ObjectStorage
+from signage.storage.factory import storage_from_settings
+from signage.storage.local import LocalStorage
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def storage_for(settings: Settings, clock: Callable[[], datetime]) -> ObjectStorage:
+    """S3 when configured; otherwise local disk whose URL expiry follows the app's clock."""
+    if settings.uses_s3:
+        return storage_from_settings(settings)
+    return LocalStorage(
+        settings.media_dir,
+        public_base_url=settings.api_base_url,
+        signing_secret=settings.jwt_secret_value(),
+        max_object_bytes=settings.max_upload_bytes,
+        clock=clock,
+    )
+
+
+def device_token_cache_for(settings: Settings) -> DeviceTokenCache:
+    if settings.redis_url:
+        import redis
+
+        return DeviceTokenCache(RedisEpoch(redis.Redis.from_url(settings.redis_url)))
+    return DeviceTokenCache(LocalEpoch())
+
+
+def rate_limiter_for(settings: Settings) -> RateLimiter:
+    if settings.redis_url:
+        import redis
+
+        return RedisRateLimiter(redis.Redis.from_url(settings.redis_url))
+    return InProcessRateLimiter()
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    database: Database
+    clock: Callable[[], datetime] = field(default=system_clock)
+    tokens: TokenPolicy = field(init=False)
+    rate_limiter: RateLimiter = field(init=False)
+    storage: ObjectStorage = field(init=False)
+    launcher: IngestionLauncher = field(init=False)
+    device_tokens: DeviceTokenCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.device_tokens = device_token_cache_for(self.settings)
+        self.launcher = DagsterLauncher(self.settings.api_host, self.settings.dagster_port)
+        self.tokens = token_policy(self.settings)
+        self.rate_limiter = rate_limiter_for(self.settings)
+        self.storage = storage_for(self.settings, self.clock)

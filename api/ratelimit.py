@@ -1,0 +1,83 @@
+"""Applying §27.1 rate limits to routes. Decisions are kept on the request so the middleware can
+put X-RateLimit-* on every response, errors included; the tightest one is reported."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+
+from api.context import AppContext
+from signage.db.models import Tenant
+from signage.errors import RateLimitedError
+from signage.ratelimit import Decision, LimitCategory, effective_limit
+
+STATE_KEY = "rate_limit_decisions"
+_OVERRIDES_TTL_SECONDS = 60.0
+
+
+class TenantLimitOverrides:
+    """Per-tenant overrides, cached briefly so a request costs no extra query."""
+
+    def __init__(self) -> None:
+        self._cache: dict[uuid.UUID, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, context: AppContext, tenant_id: uuid.UUID | None) -> dict[str, Any]:
+        if tenant_id is None:
+            return {}
+        cached = self._cache.get(tenant_id)
+        if cached and time.monotonic() - cached[0] < _OVERRIDES_TTL_SECONDS:
+            return cached[1]
+        with context.database.sessions() as session:
+            overrides = session.scalar(
+                select(Tenant.rate_limit_overrides).where(Tenant.id == tenant_id)
+            )
+        self._cache[tenant_id] = (time.monotonic(), overrides or {})
+        return overrides or {}
+
+
+def enforce(
+    request: Request,
+    context: AppContext,
+    category: LimitCategory,
+    subject: str,
+    *,
+    tenant_id: uuid.UUID | None = None,
+) -> None:
+    """Count one request against `category` for `subject`; 429 when over (§27.1)."""
+    overrides: TenantLimitOverrides = request.app.state.tenant_limit_overrides
+    limit = effective_limit(category, overrides.get(context, tenant_id))
+    decision = context.rate_limiter.hit(f"{category.value}:{subject}", limit, context.clock())
+    decisions: list[Decision] = request.scope.setdefault("state", {}).setdefault(STATE_KEY, [])
+    decisions.append(decision)
+    if not decision.allowed:
+        raise RateLimitedError(
+            "Too many requests; try again later.",
+            retry_after_seconds=decision.retry_after_seconds,
+        )
+
+
+def rate_limit_headers(scope_state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    decisions: list[Decision] = scope_state.get(STATE_KEY, [])
+    if not decisions:
+        return []
+    tightest = min(decisions, key=lambda d: (d.remaining, -d.reset_epoch))
+    return [
+        (b"x-ratelimit-limit", str(tightest.limit).encode()),
+        (b"x-ratelimit-remaining", str(tightest.remaining).encode()),
+        (b"x-ratelimit-reset", str(tightest.reset_epoch).encode()),
+    ]
+
+
+def client_ip_address(request: Request) -> str | None:
+    """The peer's IP address, or None when the peer is not an IP (test transports).
+    Behind a proxy, run uvicorn with --proxy-headers so this is the client's."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None

@@ -1,0 +1,88 @@
+"""§27.3 authentication: login, refresh (rotating), logout."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from api.auth import AnonymousAudit
+from api.deps import ContextDep, SessionDep
+from api.ratelimit import client_ip_address, enforce
+from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
+from api.views import accessible_venues_out, current_user_out
+from signage.auth import sessions
+from signage.errors import AuthenticationError
+from signage.pagination import MAX_LIMIT, PageRequest
+from signage.ratelimit import LimitCategory
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+# One answer for every failure: no hint whether the e-mail exists (§25.10, no enumeration).
+INVALID_CREDENTIALS = "The e-mail or password is not correct, or the account is disabled."
+
+
+@router.post("/login", summary="Sign in with e-mail and password")
+def login(
+    body: LoginRequest,
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    who: AnonymousAudit,
+) -> TokenResponse:
+    enforce(request, context, LimitCategory.LOGIN_PER_IP, client_ip_address(request) or "unknown")
+    enforce(request, context, LimitCategory.LOGIN_PER_ACCOUNT, body.email.strip().lower())
+    outcome = sessions.login(
+        session,
+        context.tokens,
+        email=body.email,
+        password=body.password,
+        now=context.clock(),
+        who=who,
+    )
+    if isinstance(outcome, sessions.Rejected):
+        session.commit()  # the audit row of a failed attempt outlives the 401
+        raise AuthenticationError(INVALID_CREDENTIALS)
+    return _token_response(session, outcome, context.clock().timestamp())
+
+
+@router.post("/refresh", summary="Exchange a refresh token for new tokens (rotated)")
+def refresh(
+    body: RefreshRequest,
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    who: AnonymousAudit,
+) -> TokenResponse:
+    owner = sessions.refresh_token_owner(session, body.refresh_token)
+    if owner is not None:
+        enforce(request, context, LimitCategory.REFRESH_PER_USER, str(owner))
+    outcome = sessions.refresh(
+        session, context.tokens, presented=body.refresh_token, now=context.clock(), who=who
+    )
+    if isinstance(outcome, sessions.Rejected):
+        session.commit()  # a detected reuse revokes the family even though we answer 401
+        raise AuthenticationError("The refresh token is not valid; sign in again.")
+    return _token_response(session, outcome, context.clock().timestamp())
+
+
+@router.post("/logout", status_code=204, summary="End the session of a refresh token")
+def logout(
+    body: RefreshRequest, context: ContextDep, session: SessionDep, who: AnonymousAudit
+) -> Response:
+    sessions.logout(session, presented=body.refresh_token, now=context.clock(), who=who)
+    return Response(status_code=204)
+
+
+def _token_response(
+    session: Session, issued: sessions.IssuedTokens, now_epoch: float
+) -> TokenResponse:
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in_seconds=int(issued.access_expires_at.timestamp() - now_epoch),
+        access_token_expires_at_utc=issued.access_expires_at,
+        refresh_token=issued.refresh_token,
+        refresh_token_expires_at_utc=issued.refresh_expires_at,
+        user=current_user_out(issued.user, issued.principal),
+        # The first page (200) of venues; more via GET /v1/me/venues?cursor=...
+        venues=accessible_venues_out(session, issued.principal, PageRequest(limit=MAX_LIMIT)).items,
+    )

@@ -1,0 +1,179 @@
+"""§27.6 venue operations: devices (with live status), groups, and remote commands."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from api.auth import CurrentUser, UserAudit, VenueManager, VenueReader, management_rate_limit
+from api.deps import NowDep, PageQuery, SessionDep
+from api.schemas import Page
+from api.schemas.devices import CommandIn, CommandOut, DeviceOut, DevicePatch, GroupIn, GroupOut
+from api.views import device_out
+from signage.devices import commands, registry
+
+router = APIRouter(
+    prefix="/v1/venues/{venueId}",
+    tags=["devices"],
+    dependencies=[Depends(management_rate_limit)],
+)
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+class OnlineStatus(StrEnum):
+    ONLINE = "ONLINE"
+    OFFLINE = "OFFLINE"
+
+
+@router.get("/devices", summary="Devices of the venue with their live status")
+def list_devices(
+    venue: VenueReader,
+    session: SessionDep,
+    now: NowDep,
+    page: PageQuery,
+    status: OnlineStatus | None = None,
+    online: bool | None = None,
+    group_id: Annotated[uuid.UUID | None, Query(alias="groupId")] = None,
+    app_version: Annotated[str | None, Query(alias="appVersion", max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[DeviceOut]:
+    if status is not None:
+        online = status is OnlineStatus.ONLINE
+    filters = registry.DeviceFilters(online=online, group_id=group_id, app_version=app_version, q=q)
+    found = registry.list_devices(session, venue, filters, page, now)
+    return Page(items=[device_out(v) for v in found.items], next_cursor=found.next_cursor)
+
+
+@router.get("/devices/{deviceId}", summary="One device with its live status (ETag)")
+def get_device(
+    deviceId: uuid.UUID,
+    venue: VenueReader,
+    session: SessionDep,
+    now: NowDep,
+    response: Response,
+) -> DeviceOut:
+    view = registry.get_device(session, venue, deviceId, now)
+    response.headers["ETag"] = view.etag
+    return device_out(view)
+
+
+@router.patch("/devices/{deviceId}", summary="Change a device's settings or group (If-Match)")
+def patch_device(
+    deviceId: uuid.UUID,
+    body: DevicePatch,
+    venue: VenueManager,
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DeviceOut:
+    sent = body.model_fields_set
+    changes = registry.DeviceChanges(sent=frozenset(sent), **body.model_dump(include=sent))
+    view = registry.update_device(
+        session, venue, deviceId, changes, if_match=if_match, now=now, who=who
+    )
+    response.headers["ETag"] = view.etag
+    return device_out(view)
+
+
+@router.delete("/devices/{deviceId}", status_code=204, summary="Remove a device (revokes it)")
+def delete_device(
+    deviceId: uuid.UUID,
+    venue: VenueManager,
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+) -> Response:
+    registry.remove_device(session, venue, deviceId, now=now, who=who)
+    return Response(status_code=204)
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+@router.get("/groups", summary="Device groups of the venue")
+def list_groups(venue: VenueReader, session: SessionDep, page: PageQuery) -> Page[GroupOut]:
+    found = registry.list_groups(session, venue, page)
+    return Page(
+        items=[GroupOut.model_validate(g) for g in found.items], next_cursor=found.next_cursor
+    )
+
+
+@router.post("/groups", status_code=201, summary="Create a device group")
+def create_group(
+    body: GroupIn, venue: VenueManager, session: SessionDep, now: NowDep, who: UserAudit
+) -> GroupOut:
+    return GroupOut.model_validate(
+        registry.create_group(session, venue, body.name, now=now, who=who)
+    )
+
+
+@router.get("/groups/{groupId}", summary="One device group")
+def get_group(groupId: uuid.UUID, venue: VenueReader, session: SessionDep) -> GroupOut:
+    return GroupOut.model_validate(registry.get_group(session, venue, groupId))
+
+
+@router.put("/groups/{groupId}", summary="Rename a device group")
+def put_group(
+    groupId: uuid.UUID,
+    body: GroupIn,
+    venue: VenueManager,
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+) -> GroupOut:
+    return GroupOut.model_validate(
+        registry.rename_group(session, venue, groupId, body.name, now=now, who=who)
+    )
+
+
+@router.delete("/groups/{groupId}", status_code=204, summary="Delete a device group")
+def delete_group(
+    groupId: uuid.UUID,
+    venue: VenueManager,
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+) -> Response:
+    registry.delete_group(session, venue, groupId, now=now, who=who)
+    return Response(status_code=204)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+@router.post("/devices/{deviceId}/commands", status_code=201, summary="Send a support command")
+def issue_command(
+    deviceId: uuid.UUID,
+    body: CommandIn,
+    venue: VenueManager,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+) -> CommandOut:
+    device = registry.get_device(session, venue, deviceId, now).device
+    command = commands.issue(
+        session, device, body.type, body.parameters, issued_by=user.user_id, now=now, who=who
+    )
+    return CommandOut.model_validate(command)
+
+
+@router.get("/devices/{deviceId}/commands", summary="Command history of a device, newest first")
+def list_commands(
+    deviceId: uuid.UUID,
+    venue: VenueReader,
+    session: SessionDep,
+    now: NowDep,
+    page: PageQuery,
+) -> Page[CommandOut]:
+    device = registry.get_device(session, venue, deviceId, now).device
+    found = commands.history(session, device, page, now)
+    return Page(
+        items=[CommandOut.model_validate(c) for c in found.items], next_cursor=found.next_cursor
+    )
