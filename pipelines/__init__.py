@@ -1,0 +1,1 @@
+"""Dagster pipelines: ingestion, publishing snapshots, telemetry rollups, alerts and retention."""

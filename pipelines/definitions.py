@@ -1,0 +1,49 @@
+"""The Dagster code location of the platform (loaded by dagster_home/workspace.yaml)."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from pipelines.ingestion import (
+    MediaStorage,
+    ingest_asset_job,
+    media_cleanup,
+    media_cleanup_schedule,
+    processing_assets_sensor,
+)
+from pipelines.resources import PlatformDatabase, Warehouse
+from pipelines.retention import (
+    device_housekeeping,
+    device_housekeeping_schedule,
+    presence_retention,
+    presence_retention_schedule,
+)
+from pipelines.telemetry import (
+    telemetry_hourly_job,
+    telemetry_hourly_schedule,
+    warehouse_events,
+    warehouse_heartbeats,
+)
+
+defs = Definitions(
+    assets=[warehouse_heartbeats, warehouse_events],
+    jobs=[
+        presence_retention,
+        device_housekeeping,
+        telemetry_hourly_job,
+        ingest_asset_job,
+        media_cleanup,
+    ],
+    schedules=[
+        presence_retention_schedule,
+        device_housekeeping_schedule,
+        telemetry_hourly_schedule,
+        media_cleanup_schedule,
+    ],
+    sensors=[processing_assets_sensor],
+    resources={
+        "platform_db": PlatformDatabase(),
+        "warehouse": Warehouse(),
+        "media": MediaStorage(),
+    },
+)

@@ -1,0 +1,1 @@
+"""DuckDB analytics warehouse: schema, loaders and named queries (DESIGN.md)."""
