@@ -1,0 +1,192 @@
+"""Pairing (§8, §26.5, §27.7): code on screen, claim by a manager, token collected once."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from signage.db.engine import Database
+from signage.db.models import AuditEntry, Device, DevicePairing, Tenant, VenueEpoch
+from signage.devices.pairing import CODE_ALPHABET, expire_stale
+from signage.enums import DeviceLifecycle, PairingStatus, TenantStatus
+from tests.support.clock import FakeClock
+from tests.support.demo import Demo
+from tests.support.devices import heartbeat_body, pair, poll_status, start_pairing
+
+
+def claim(client: TestClient, headers: dict, venue_id, code: str, name: str = "Screen"):
+    return client.post(
+        f"/v1/venues/{venue_id}/devices/pairing/claim",
+        json={"pairingCode": code, "name": name},
+        headers=headers,
+    )
+
+
+def test_start_gives_a_short_unambiguous_code_and_a_qr_payload(client: TestClient) -> None:
+    started = start_pairing(client, "hw-abc-123")
+    code = started["pairingCode"]
+    assert len(code) == 9
+    assert code[4] == "-"
+    assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
+    assert not set(code) & set("01OI")
+    assert "code=" in started["qrPayload"]
+    assert "hw=hw-abc-123" in started["qrPayload"]
+    assert started["pollSeconds"] > 0
+    assert len(started["pairingSecret"]) >= 32
+    assert poll_status(client, started)["status"] == "PENDING"
+
+
+def test_full_flow_hands_the_token_over_exactly_once(
+    client: TestClient, demo: Demo, as_role
+) -> None:
+    started = start_pairing(client)
+    typed = started["pairingCode"].replace("-", "").lower()  # as a person might type it
+    claimed = claim(client, as_role("manager"), demo.fortescue_id, typed, "Bar screen")
+    assert claimed.status_code == 201
+    device = claimed.json()
+    assert device["name"] == "Bar screen"
+    assert device["status"]["online"] is False
+    first = poll_status(client, started)
+    assert first["status"] == "COMPLETED"
+    assert first["deviceId"] == device["deviceId"]
+    assert first["deviceToken"]
+    second = poll_status(client, started)
+    assert second["status"] == "COMPLETED"
+    assert second.get("deviceToken") is None
+    beat = client.post(
+        "/v1/player/heartbeat",
+        json=heartbeat_body(),
+        headers={"Authorization": f"Bearer {first['deviceToken']}"},
+    )
+    assert beat.status_code == 204
+
+
+def test_status_needs_the_secret(client: TestClient) -> None:
+    started = start_pairing(client)
+    response = client.get(
+        "/v1/devices/pairing/status",
+        params={"pairingId": started["pairingId"], "pairingSecret": "x" * 43},
+    )
+    assert response.status_code == 404
+
+
+def test_expired_codes_cannot_be_claimed_and_are_cleaned_up(
+    client: TestClient, demo: Demo, as_role, clock: FakeClock, database: Database
+) -> None:
+    started = start_pairing(client)
+    stale = start_pairing(client)
+    headers = as_role("manager")
+    clock.advance(minutes=10, seconds=1)
+    assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 404
+    assert poll_status(client, started)["status"] == "EXPIRED"
+    with database.unit_of_work() as session:
+        assert expire_stale(session, clock.now) == 1  # `stale`; `started` expired when read
+    with database.sessions() as session:
+        statuses = set(session.scalars(select(DevicePairing.status)))
+    assert statuses == {PairingStatus.EXPIRED}
+    assert poll_status(client, stale)["status"] == "EXPIRED"
+
+
+def test_a_code_cannot_be_claimed_twice(client: TestClient, demo: Demo, as_role) -> None:
+    started = start_pairing(client)
+    headers = as_role("manager")
+    assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 201
+    again = claim(client, as_role("admin"), demo.badger_id, started["pairingCode"])
+    assert again.status_code == 409
+    poll_status(client, started)  # completes
+    assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 404
+
+
+def test_claiming_into_another_tenants_venue_is_404(
+    client: TestClient, demo: Demo, as_role
+) -> None:
+    started = start_pairing(client)
+    response = claim(client, as_role("admin"), demo.other_venue_id, started["pairingCode"])
+    assert response.status_code == 404
+    assert poll_status(client, started)["status"] == "PENDING"
+
+
+def test_editors_and_viewers_cannot_claim(client: TestClient, demo: Demo, as_role) -> None:
+    started = start_pairing(client)
+    for role in ("editor", "viewer", "tviewer"):
+        assert (
+            claim(client, as_role(role), demo.fortescue_id, started["pairingCode"]).status_code
+            == 403
+        )
+
+
+def test_guessing_codes_is_rate_limited(client: TestClient, demo: Demo, as_role) -> None:
+    headers = as_role("admin")
+    answers = [
+        claim(client, headers, demo.fortescue_id, f"ZZZZ{i:04d}").status_code for i in range(11)
+    ]
+    assert answers[:10] == [404] * 10
+    assert answers[10] == 429
+
+
+def test_repairing_in_the_same_venue_keeps_the_device_and_revokes_the_old_token(
+    client: TestClient, demo: Demo, as_role
+) -> None:
+    headers = as_role("manager")
+    first = pair(client, headers, demo.fortescue_id, hardware_id="hw-same-box")
+    second = pair(client, headers, demo.fortescue_id, "Renamed", hardware_id="hw-same-box")
+    assert second.device_id == first.device_id
+    assert (
+        client.post(
+            "/v1/player/heartbeat", json=heartbeat_body(), headers=first.headers
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/v1/player/heartbeat", json=heartbeat_body(), headers=second.headers
+        ).status_code
+        == 204
+    )
+
+
+def test_repairing_elsewhere_removes_the_old_device(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    first = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-moving")
+    moved = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-moving")
+    assert moved.device_id != first.device_id
+    with database.sessions() as session:
+        old = session.get_one(Device, first.device_id)
+    assert old.status is DeviceLifecycle.REMOVED
+    assert (
+        client.post(
+            "/v1/player/heartbeat", json=heartbeat_body(), headers=first.headers
+        ).status_code
+        == 401
+    )
+
+
+def test_pairing_moves_the_epoch_and_is_audited(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    with database.sessions() as session:
+        before = session.get_one(VenueEpoch, demo.fortescue_id).manifest_epoch
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    with database.sessions() as session:
+        assert session.get_one(VenueEpoch, demo.fortescue_id).manifest_epoch > before
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "DEVICE_PAIRED"))
+    assert entry is not None
+    assert entry.target_id == device.device_id
+    assert entry.actor_id == demo.user_ids["manager"]
+
+
+def test_disabling_the_tenant_revokes_its_device_tokens(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    with database.unit_of_work() as session:
+        session.execute(
+            update(Tenant).where(Tenant.id == demo.tenant_id).values(status=TenantStatus.DISABLED)
+        )
+    assert (
+        client.post(
+            "/v1/player/heartbeat", json=heartbeat_body(), headers=device.headers
+        ).status_code
+        == 401
+    )

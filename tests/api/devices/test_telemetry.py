@@ -1,0 +1,133 @@
+"""Heartbeats and event batches (§27.8.2, §27.8.3): validated, stored once, server-timed."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from signage.db.engine import Database
+from signage.db.models import DeviceEvent, DeviceHeartbeat, DeviceStatus
+from tests.support.clock import FakeClock
+from tests.support.demo import Demo
+from tests.support.devices import PairedDevice, heartbeat_body, pair
+
+
+def event(event_type: str = "PLAYBACK_FAILED", **extra) -> dict:
+    return {
+        "eventType": event_type,
+        "eventTimeUtc": "2026-06-15T11:58:00Z",
+        "severity": "ERROR",
+        "payload": {"assetId": "ast_1", "reason": "DECODE_ERROR", "message": "boom"},
+        **extra,
+    }
+
+
+def post_events(client: TestClient, device: PairedDevice, events: list[dict]):
+    return client.post(
+        "/v1/player/events",
+        json={"deviceTime": "2026-06-15T12:00:00Z", "events": events},
+        headers=device.headers,
+    )
+
+
+def count(database: Database, model) -> int:
+    with database.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_heartbeat_upserts_status_and_appends_history(
+    client: TestClient, demo: Demo, as_role, database: Database, clock: FakeClock
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    client.post("/v1/player/heartbeat", json=heartbeat_body(), headers=device.headers)
+    clock.advance(seconds=60)
+    client.post(
+        "/v1/player/heartbeat", json=heartbeat_body(state="ERROR_SCREEN"), headers=device.headers
+    )
+    assert count(database, DeviceStatus) == 1
+    assert count(database, DeviceHeartbeat) == 2
+    with database.sessions() as session:
+        status = session.get_one(DeviceStatus, uuid.UUID(device.device_id))
+    assert status.state == "ERROR_SCREEN"
+    assert status.last_heartbeat_at == clock.now
+
+
+def test_heartbeat_rejects_wrong_types_and_far_future_times(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    cases = [
+        heartbeat_body(state="DANCING"),
+        heartbeat_body(cache={"usedBytes": "lots"}),
+        heartbeat_body(errors={"playbackFailures": -1}),
+        heartbeat_body(deviceTime="2030-01-01T00:00:00Z"),
+        heartbeat_body(network={"type": "CARRIER_PIGEON"}),
+    ]
+    for body in cases:
+        response = client.post("/v1/player/heartbeat", json=body, headers=device.headers)
+        assert response.status_code == 422, body
+        assert response.json()["errors"]
+    assert count(database, DeviceHeartbeat) == 0
+
+
+def test_heartbeat_without_device_time_is_accepted(client: TestClient, demo: Demo, as_role) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    body = heartbeat_body()
+    del body["deviceTime"]
+    assert client.post("/v1/player/heartbeat", json=body, headers=device.headers).status_code == 204
+
+
+def test_heartbeats_are_limited_per_device(client: TestClient, demo: Demo, as_role) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    statuses = [
+        client.post(
+            "/v1/player/heartbeat", json=heartbeat_body(), headers=device.headers
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [204, 204, 429]
+
+
+def test_events_are_stored_and_retries_do_not_duplicate(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    batch = [event(eventId=str(uuid.uuid4())) for _ in range(3)] + [
+        event(
+            "APP_STARTED",
+            severity="INFO",
+            payload={"appVersion": "1.2.0"},
+            eventId=str(uuid.uuid4()),
+        )
+    ]
+    assert post_events(client, device, batch).status_code == 204
+    assert post_events(client, device, batch).status_code == 204  # the retry
+    assert count(database, DeviceEvent) == 4
+    with database.sessions() as session:
+        received = set(session.scalars(select(DeviceEvent.received_at)))
+        types = sorted(t.value for t in session.scalars(select(DeviceEvent.event_type)))
+    assert len(received) == 1
+    assert types == ["APP_STARTED", "PLAYBACK_FAILED", "PLAYBACK_FAILED", "PLAYBACK_FAILED"]
+
+
+def test_a_batch_of_101_is_refused_whole(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    response = post_events(client, device, [event() for _ in range(101)])
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.events"
+    assert count(database, DeviceEvent) == 0
+
+
+def test_an_unknown_event_type_names_its_index(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    batch = [event(), event(), event("ALIENS_LANDED")]
+    response = post_events(client, device, batch)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.events.2.eventType"
+    assert count(database, DeviceEvent) == 0

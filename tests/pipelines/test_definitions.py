@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from pipelines.definitions import defs
+from pipelines.resources import PlatformDatabase
+from signage.db.engine import Database
+from signage.db.models import (
+    Device,
+    DeviceCommand,
+    DevicePairing,
+    EditorPresence,
+    User,
+    Venue,
+)
+from signage.enums import CommandStatus, CommandType, PairingStatus, PresenceResourceType
+from signage.tenancy.demo import seed_demo
+
+
+def test_definitions_load_with_their_jobs_and_schedules() -> None:
+    repository = defs.get_repository_def()
+    assert "presence_retention" in {job.name for job in repository.get_all_jobs()}
+    assert {s.name for s in repository.schedule_defs} >= {"presence_retention_schedule"}
+
+
+def test_presence_retention_deletes_only_expired_rows(
+    database: Database, database_url: str
+) -> None:
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        seed_demo(session, "pw-for-presence")
+        user = session.scalars(select(User)).first()
+        assert user is not None
+        for minutes in (-5, -1, 3):
+            session.add(
+                EditorPresence(
+                    tenant_id=user.tenant_id,
+                    resource_type=PresenceResourceType.PLAYLIST,
+                    resource_id=uuid.uuid4(),
+                    user_id=user.id,
+                    expires_at=now + timedelta(minutes=minutes),
+                )
+            )
+    job = defs.get_job_def("presence_retention")
+    result = job.execute_in_process(resources={"platform_db": PlatformDatabase(url=database_url)})
+    assert result.success
+    assert result.output_for_node("prune_presence") == 2
+    with database.sessions() as session:
+        remaining = session.scalars(select(EditorPresence)).all()
+    assert len(remaining) == 1
+    assert remaining[0].expires_at > now
+
+
+def test_device_housekeeping_expires_stale_pairings_and_commands(
+    database: Database, database_url: str
+) -> None:
+    past = datetime.now(UTC) - timedelta(hours=25)
+    with database.unit_of_work() as session:
+        seed_demo(session, "pw-for-housekeeping")
+        user = session.scalars(select(User)).first()
+        assert user is not None
+        venue = session.scalars(select(Venue).where(Venue.tenant_id == user.tenant_id)).first()
+        assert venue is not None
+        device = Device(tenant_id=venue.tenant_id, venue_id=venue.id, name="Old")
+        session.add(device)
+        session.flush()
+        session.add(
+            DeviceCommand(
+                tenant_id=venue.tenant_id,
+                venue_id=venue.id,
+                device_id=device.id,
+                type=CommandType.REBOOT_APP,
+                issued_at=past,
+                expires_at=past + timedelta(hours=24),
+            )
+        )
+        session.add(
+            DevicePairing(
+                pairing_code="ABCDEFGH",
+                pairing_secret_hash="0" * 64,
+                device_hardware_id="hw-1",
+                expires_at=past,
+            )
+        )
+    job = defs.get_job_def("device_housekeeping")
+    result = job.execute_in_process(resources={"platform_db": PlatformDatabase(url=database_url)})
+    assert result.output_for_node("expire_device_housekeeping") == {"pairings": 1, "commands": 1}
+    with database.sessions() as session:
+        assert session.scalar(select(DeviceCommand.status)) is CommandStatus.EXPIRED
+        assert session.scalar(select(DevicePairing.status)) is PairingStatus.EXPIRED

@@ -1,0 +1,65 @@
+"""The Dagster side of ingestion: the sensor asks for one run per waiting asset, and the job
+ingests it against a real database and storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import RunRequest, build_sensor_context
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pipelines.definitions import defs
+from pipelines.ingestion import MediaStorage, processing_assets_sensor
+from pipelines.resources import PlatformDatabase
+from signage.config import Settings
+from tests.support.demo import Demo
+from tests.support.media_factory import make_jpeg
+from tests.support.uploads import upload
+
+
+def run_sensor(platform_db: PlatformDatabase) -> list[RunRequest]:
+    context = build_sensor_context(resources={"platform_db": platform_db})
+    evaluation = processing_assets_sensor(context)
+    assert isinstance(evaluation, Iterator)
+    return [r for r in evaluation if isinstance(r, RunRequest)]
+
+
+def test_the_sensor_requests_one_run_per_processing_asset_and_the_job_makes_it_ready(
+    client: TestClient,
+    app: FastAPI,
+    settings: Settings,
+    database_url: str,
+    demo: Demo,
+    as_role,
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
+
+    platform_db = PlatformDatabase(url=database_url)
+    requests = run_sensor(platform_db)
+    assert [r.run_key for r in requests] == [f"ingest-{asset['assetId']}"]
+
+    # The job reads SIGNAGE_* settings at run time, as the daemon's runs do.
+    monkeypatch.setenv("SIGNAGE_JWT_SECRET", settings.jwt_secret_value())
+    monkeypatch.setenv("SIGNAGE_DATA_DIR", str(settings.data_dir))
+    job = defs.get_job_def("ingest_asset_job")
+    result = job.execute_in_process(
+        run_config=requests[0].run_config,
+        resources={
+            "platform_db": platform_db,
+            "media": MediaStorage(local_root=str(settings.media_dir)),
+        },
+    )
+    assert result.success
+    assert result.output_for_node("ingest") == "READY"
+    assert (
+        client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()["status"]
+        == "READY"
+    )
+    again = run_sensor(platform_db)
+    assert again == []

@@ -1,0 +1,40 @@
+import pytest
+
+from player.wire import Manifest, WireFormatError, format_utc
+from tests.player.factories import T0, item_json, manifest_json
+
+
+def test_manifest_round_trips_the_documented_fields():
+    body = manifest_json("e:1", [item_json("a", "VIDEO", 5)])
+    parsed = Manifest.from_json(body)
+    assert parsed.manifest_etag == "e:1"
+    assert parsed.items[0].type == "VIDEO"
+    assert parsed.items[0].duration_seconds == 5
+    assert parsed.settings.run_mode == "KIOSK"
+    assert parsed.raw is body
+
+
+def test_null_playlist_is_a_valid_manifest_with_no_items():
+    assert Manifest.from_json(manifest_json("e:1", None)).items == ()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda b: b.pop("manifestEtag"),
+        lambda b: b.update(validToUtc="2026-06-15T12:00:00"),
+        lambda b: b.update(nextCheckSeconds=True),
+        lambda b: b["playlist"]["items"][0].update(type="AUDIO"),
+        lambda b: b["playlist"]["items"][0].update(checksumSha256="xyz"),
+        lambda b: b.update(playlist=[]),
+    ],
+)
+def test_schema_violations_are_rejected(mutate):
+    body = manifest_json("e:1", [item_json("a")])
+    mutate(body)
+    with pytest.raises(WireFormatError):
+        Manifest.from_json(body)
+
+
+def test_timestamps_are_formatted_in_utc_with_z():
+    assert format_utc(T0) == "2026-06-15T12:00:00Z"
