@@ -73,3 +73,7 @@ class RateLimitedError(DomainError):
 
 class ServiceUnavailableError(DomainError):
     code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 30) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

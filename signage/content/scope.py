@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import or_
 
-from signage.db.models import Asset
+from signage.db.models import Asset, Playlist
 from signage.enums import ContentScope
+
+# Assets and playlists carry the same scope columns (§6 Content Scope, §26.6-26.7).
+Scoped = type[Asset] | type[Playlist]
 
 
 @dataclass(frozen=True)
@@ -23,18 +26,18 @@ class LibraryScope:
     def scope_type(self) -> ContentScope:
         return ContentScope.TENANT if self.venue_id is None else ContentScope.VENUE
 
-    def owns(self) -> Any:
-        """Assets this scope owns (and may change)."""
-        return (Asset.tenant_id == self.tenant_id) & (
-            Asset.scope_venue_id.is_(None)
+    def owns(self, model: Scoped = Asset) -> Any:
+        """Rows of `model` this scope owns (and may change)."""
+        return (model.tenant_id == self.tenant_id) & (
+            model.scope_venue_id.is_(None)
             if self.venue_id is None
-            else Asset.scope_venue_id == self.venue_id
+            else model.scope_venue_id == self.venue_id
         )
 
-    def sees(self) -> Any:
-        """Assets this scope may read: a venue sees the shared library plus its own."""
+    def sees(self, model: Scoped = Asset) -> Any:
+        """Rows of `model` this scope may read: a venue sees the shared library plus its own."""
         if self.venue_id is None:
-            return self.owns()
-        return (Asset.tenant_id == self.tenant_id) & or_(
-            Asset.scope_type == ContentScope.TENANT, Asset.scope_venue_id == self.venue_id
+            return self.owns(model)
+        return (model.tenant_id == self.tenant_id) & or_(
+            model.scope_type == ContentScope.TENANT, model.scope_venue_id == self.venue_id
         )

@@ -1,0 +1,1 @@
+"""Playlists: drafts, publishing and rollback (§6, §15, §26.7)."""
