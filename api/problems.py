@@ -116,7 +116,7 @@ def _domain_error_response(request: Request, exc: errors.DomainError) -> JSONRes
         headers["ETag"] = exc.current_etag
     if isinstance(exc, errors.AuthenticationError):
         headers["WWW-Authenticate"] = 'Bearer realm="signage"'
-    if isinstance(exc, errors.RateLimitedError):
+    if isinstance(exc, errors.RateLimitedError | errors.ServiceUnavailableError):
         extra["retryAfterSeconds"] = exc.retry_after_seconds
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return problem_response(request, status, exc.code, exc.detail, headers=headers, **extra)

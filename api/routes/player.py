@@ -1,12 +1,15 @@
-"""§27.8 player endpoints (device token only): heartbeat, events, commands, command results.
-The manifest (§27.8.1) arrives with scheduling."""
+"""§27.8 player endpoints (device token only): manifest, heartbeat, events, commands."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import CurrentDevice, DeviceAudit
 from api.deps import ContextDep, NowDep, SessionDep
@@ -15,16 +18,19 @@ from api.schemas.player import (
     CommandResultIn,
     EventBatchIn,
     HeartbeatIn,
+    ManifestOut,
     PlayerCommandOut,
     PlayerCommandsOut,
 )
 from signage.auth.principal import DevicePrincipal
 from signage.devices import commands
-from signage.errors import ValidationFailedError
+from signage.errors import ServiceUnavailableError, ValidationFailedError
+from signage.manifest.document import Manifest
 from signage.ratelimit import LimitCategory
 from signage.telemetry import ingest
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
+log = logging.getLogger(__name__)
 
 # A device clock this far ahead is broken, not skewed; the player should omit deviceTime.
 MAX_CLOCK_AHEAD = timedelta(days=1)
@@ -34,6 +40,55 @@ def _limit(
     request: Request, context: ContextDep, device: DevicePrincipal, category: LimitCategory
 ) -> None:
     enforce(request, context, category, str(device.device_id), tenant_id=device.tenant_id)
+
+
+@router.get(
+    "/manifest",
+    summary="What to play (§27.8.1); If-None-Match with the last manifestEtag gives a 304",
+    response_model=ManifestOut,
+    responses={304: {"description": "Not modified: keep the manifest you have; no body"}},
+)
+def manifest(
+    request: Request,
+    device: CurrentDevice,
+    context: ContextDep,
+    session: SessionDep,
+    now: NowDep,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+) -> Response:
+    _limit(request, context, device, LimitCategory.MANIFEST_PER_DEVICE)
+    service = context.manifests
+    degraded = False
+    try:
+        current = service.resolve(session, device.venue_id, device.device_id, now)
+    except (SQLAlchemyError, ValueError):
+        # §31.9: never blank a fleet because resolution failed; serve the last good manifest.
+        log.exception("manifest resolution failed", extra={"deviceId": str(device.device_id)})
+        session.rollback()
+        current = _last_good(service.last_good(device.device_id))
+        degraded = True
+    headers = {"ETag": f'"{current.etag}"', "Cache-Control": "no-cache"}
+    if _matches(if_none_match, current.etag):
+        return Response(status_code=304, headers=headers)
+    body = service.body(current, device.device_id, now, degraded=degraded)
+    if not degraded:
+        service.remember(device.device_id, current)
+    return JSONResponse(body, headers=headers)
+
+
+def _last_good(manifest: Manifest | None) -> Manifest:
+    if manifest is None:
+        # The player keeps playing its own cached manifest on a 503 (§28, §31.9).
+        raise ServiceUnavailableError("The manifest cannot be computed right now; retry shortly.")
+    return manifest
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match holds one or more ETags, quoted or not (players differ), or *."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
 
 
 @router.post("/heartbeat", status_code=204, summary="Report playback, cache, network, errors")

@@ -11,11 +11,14 @@ from pydantic import ConfigDict, Field
 
 from api.schemas.base import ApiModel
 from signage.enums import (
+    AssetType,
     CommandType,
     DeviceEventType,
     EventSeverity,
     NetworkType,
+    Orientation,
     PlayerState,
+    RunMode,
 )
 from signage.telemetry.ingest import MAX_EVENTS_PER_BATCH
 
@@ -97,3 +100,40 @@ class CommandResultIn(PlayerModel):
     status: str = Field(pattern="^(SUCCEEDED|FAILED)$")
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=2000)
+
+
+# -- manifest (§27.8.1); documented here, served as pre-rendered JSON -------------------------
+
+
+class ManifestSettingsOut(ApiModel):
+    run_mode: RunMode
+    launch_on_boot: bool
+    auto_relaunch: bool
+    keep_awake: bool
+    watchdog_return_to_foreground: bool
+    orientation: Orientation
+
+
+class ManifestItemOut(ApiModel):
+    asset_id: uuid.UUID
+    type: AssetType
+    url: str = Field(description="Signed download URL, valid past validToUtc by a grace period")
+    checksum_sha256: str
+    duration_seconds: int = Field(description="Images: display time. Videos: their length")
+    width_px: int
+    height_px: int
+    file_size_bytes: int
+
+
+class ManifestPlaylistOut(ApiModel):
+    playlist_id: uuid.UUID
+    published_version: int
+    items: list[ManifestItemOut]
+
+
+class ManifestOut(ApiModel):
+    manifest_etag: str = Field(description="Send back as If-None-Match; also the ETag header")
+    valid_to_utc: datetime
+    next_check_seconds: int
+    settings: ManifestSettingsOut
+    playlist: ManifestPlaylistOut | None = Field(description="null: nothing to play (§28.4)")

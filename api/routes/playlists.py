@@ -1,0 +1,347 @@
+"""§27.5 shared-library playlists and §27.6 venue playlists; rollback of §27.9; presence (§16).
+
+Both sets of routes are the same operations on a different LibraryScope. Draft changes need
+If-Match (428 without, 412 with a stale ETag); publish and rollback need it too, so nobody
+publishes a draft they have not seen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from api.auth import CurrentUser, UserAudit, VenueManager
+from api.auth import management_rate_limit as rate_limit
+from api.context import AppContext
+from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.presence import IfMatch, announce, other_editors
+from api.ratelimit import enforce
+from api.routes.assets import library_editor, library_reader, venue_editor, venue_reader
+from api.schemas import Page
+from api.schemas.playlists import (
+    PlaylistCreateIn,
+    PlaylistItemOut,
+    PlaylistItemsIn,
+    PlaylistOut,
+    PlaylistRenameIn,
+    PlaylistReorderIn,
+    PlaylistSummaryOut,
+    PlaylistVersionOut,
+    PresenceOut,
+    RollbackIn,
+)
+from signage.content.scope import LibraryScope
+from signage.db.models import Playlist
+from signage.enums import PresenceResourceType
+from signage.playlists import drafts, publishing
+from signage.playlists.drafts import ItemInput, playlist_etag
+from signage.presence import Resource
+from signage.ratelimit import LimitCategory
+
+library_router = APIRouter(
+    prefix="/v1/library/playlists", tags=["library"], dependencies=[Depends(rate_limit)]
+)
+venue_router = APIRouter(
+    prefix="/v1/venues/{venueId}/playlists",
+    tags=["venue content"],
+    dependencies=[Depends(rate_limit)],
+)
+
+
+def venue_publisher(venue: VenueManager) -> LibraryScope:
+    """Publishing a venue's playlist puts it on screens: the Venue Manager's call (§5)."""
+    return LibraryScope(venue.tenant_id, venue.id)
+
+
+def publish_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
+    """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit."""
+    tenant = str(user.tenant_id)
+    enforce(request, context, LimitCategory.PUBLISH_PER_TENANT, tenant, tenant_id=user.tenant_id)
+
+
+def _resource(playlist: Playlist) -> Resource:
+    return Resource(playlist.tenant_id, PresenceResourceType.PLAYLIST, playlist.id)
+
+
+def playlist_out(
+    session: Session, context: AppContext, playlist: Playlist, me: uuid.UUID, now: datetime
+) -> PlaylistOut:
+    items = drafts.draft_items(session, playlist.id)
+    return PlaylistOut(
+        **_summary(playlist, len(items)).model_dump(),
+        items=[
+            PlaylistItemOut(
+                playlist_item_id=item.id,
+                asset_id=asset.id,
+                sequence=item.sequence,
+                duration_seconds=item.duration_seconds,
+                enabled=item.enabled,
+                asset_type=asset.type,
+                asset_status=asset.status,
+                asset_display_name=asset.display_name,
+                asset_duration_seconds=(
+                    None if asset.duration_seconds is None else float(asset.duration_seconds)
+                ),
+            )
+            for item, asset in items
+        ],
+        editors=other_editors(session, context, _resource(playlist), me, now),
+    )
+
+
+def _summary(playlist: Playlist, item_count: int) -> PlaylistSummaryOut:
+    return PlaylistSummaryOut(
+        playlist_id=playlist.id,
+        tenant_id=playlist.tenant_id,
+        scope=playlist.scope_type,
+        venue_id=playlist.scope_venue_id,
+        name=playlist.name,
+        draft_version=playlist.draft_version,
+        published_version=playlist.published_version,
+        item_count=item_count,
+        created_at_utc=playlist.created_at,
+        updated_at_utc=playlist.updated_at,
+    )
+
+
+def _with_etag(response: Response, playlist: Playlist) -> None:
+    response.headers["ETag"] = playlist_etag(playlist)
+
+
+def add_playlist_routes(
+    router: APIRouter,
+    reader: Callable[..., LibraryScope],
+    editor: Callable[..., LibraryScope],
+    publisher: Callable[..., LibraryScope],
+    where: str,
+) -> None:
+    """The playlist routes of `where`; `reader`, `editor` and `publisher` decide who may."""
+
+    def editable(
+        playlistId: uuid.UUID, session: SessionDep, scope: LibraryScope = Depends(editor)
+    ) -> None:
+        """404 for a playlist out of reach before the body is looked at (422 would tell
+        nothing either, but a client should hear about the missing playlist first)."""
+        drafts.get_playlist(session, scope, playlistId)
+
+    exists = [Depends(editable)]
+
+    @router.get("", summary=f"Playlists of {where}")
+    def list_playlists(
+        session: SessionDep,
+        page: PageQuery,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        scope: LibraryScope = Depends(reader),
+    ) -> Page[PlaylistSummaryOut]:
+        found = drafts.list_playlists(session, scope, page, q)
+        counts = drafts.item_counts(session, [p.id for p in found.items])
+        return Page(
+            items=[_summary(p, counts.get(p.id, 0)) for p in found.items],
+            next_cursor=found.next_cursor,
+        )
+
+    @router.post("", status_code=201, summary=f"Create a playlist in {where}")
+    def create_playlist(
+        body: PlaylistCreateIn,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> PlaylistOut:
+        playlist = drafts.create_playlist(
+            session, scope, body.name, user_id=user.user_id, now=now, who=who
+        )
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.get("/{playlistId}", summary="A playlist's draft, with its ETag and editors")
+    def get_playlist(
+        playlistId: uuid.UUID,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        scope: LibraryScope = Depends(reader),
+    ) -> PlaylistOut:
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.patch("/{playlistId}", summary="Rename (If-Match)", dependencies=exists)
+    def rename_playlist(
+        playlistId: uuid.UUID,
+        body: PlaylistRenameIn,
+        if_match: IfMatch,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> PlaylistOut:
+        playlist = drafts.rename_playlist(
+            session, scope, playlistId, body.name, if_match=if_match, now=now, who=who
+        )
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.put(
+        "/{playlistId}/items", summary="Replace the draft's items (If-Match)", dependencies=exists
+    )
+    def put_items(
+        playlistId: uuid.UUID,
+        body: PlaylistItemsIn,
+        if_match: IfMatch,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> PlaylistOut:
+        wanted = [ItemInput(i.asset_id, i.duration_seconds, i.enabled) for i in body.items]
+        playlist = drafts.replace_items(
+            session, scope, playlistId, wanted, if_match=if_match, now=now, who=who
+        )
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.put(
+        "/{playlistId}/reorder", summary="Reorder the draft's items (If-Match)", dependencies=exists
+    )
+    def reorder(
+        playlistId: uuid.UUID,
+        body: PlaylistReorderIn,
+        if_match: IfMatch,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> PlaylistOut:
+        playlist = drafts.reorder_items(
+            session, scope, playlistId, body.playlist_item_ids, if_match=if_match, now=now, who=who
+        )
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.post(
+        "/{playlistId}/publish",
+        summary="Publish the draft (If-Match); 422 lists items whose asset is not READY",
+        dependencies=[Depends(publish_rate_limit)],
+    )
+    def publish(
+        playlistId: uuid.UUID,
+        if_match: IfMatch,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(publisher),
+    ) -> PlaylistOut:
+        publishing.publish_playlist(
+            session, scope, playlistId, if_match=if_match, user_id=user.user_id, now=now, who=who
+        )
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.post(
+        "/{playlistId}/rollback",
+        summary="Publish an earlier version again, as a new version (§27.9)",
+        dependencies=[Depends(publish_rate_limit), *exists],
+    )
+    def rollback(
+        playlistId: uuid.UUID,
+        body: RollbackIn,
+        if_match: IfMatch,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(publisher),
+    ) -> PlaylistOut:
+        publishing.rollback_playlist(
+            session,
+            scope,
+            playlistId,
+            body.to_version,
+            if_match=if_match,
+            user_id=user.user_id,
+            now=now,
+            who=who,
+        )
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        _with_etag(response, playlist)
+        return playlist_out(session, context, playlist, user.user_id, now)
+
+    @router.get("/{playlistId}/versions", summary="Publish history of the playlist")
+    def versions(
+        playlistId: uuid.UUID,
+        session: SessionDep,
+        scope: LibraryScope = Depends(reader),
+    ) -> list[PlaylistVersionOut]:
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        return [
+            PlaylistVersionOut(
+                published_version=v.published_version,
+                published_at_utc=v.published_at,
+                published_by_user_id=v.published_by_user_id,
+                source=v.source,
+                rolled_back_to_version=v.rolled_back_to_version,
+            )
+            for v in publishing.published_versions(session, playlist)
+        ]
+
+    @router.post("/{playlistId}/presence", summary="I am editing this (repeat within ttl)")
+    def enter(
+        playlistId: uuid.UUID,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        scope: LibraryScope = Depends(editor),
+    ) -> PresenceOut:
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        return announce(session, context, _resource(playlist), user.user_id, now)
+
+    @router.delete("/{playlistId}/presence", status_code=204, summary="I stopped editing")
+    def leave(
+        playlistId: uuid.UUID,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        scope: LibraryScope = Depends(editor),
+    ) -> Response:
+        playlist = drafts.get_playlist(session, scope, playlistId)
+        context.presence.leave(session, _resource(playlist), user.user_id)
+        return Response(status_code=204)
+
+
+add_playlist_routes(
+    library_router, library_reader, library_editor, library_editor, "the shared library"
+)
+add_playlist_routes(
+    venue_router, venue_reader, venue_editor, venue_publisher, "a venue (shared and its own)"
+)
+
+router = APIRouter()
+router.include_router(library_router)
+router.include_router(venue_router)

@@ -1,0 +1,89 @@
+"""The manifest resolver's shell (§12, §31): epoch -> venue snapshot -> pure resolver -> ETag.
+
+Per request the database is asked one thing, the venue's epoch (a primary-key read); the
+snapshot for that epoch, the compiled schedule of the device's group and the rendered document
+are cached. A 304 therefore costs the epoch read, one resolver call and a hash (§31.7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from signage.errors import AuthenticationError
+from signage.manifest.cache import ManifestStore, SnapshotCache
+from signage.manifest.document import Manifest, grid_valid_to, manifest_etag, render
+from signage.manifest.snapshot import VenueSnapshot, current_epoch, load_snapshot
+from signage.scheduling.resolver import next_check_seconds, resolve_compiled
+from signage.storage.base import ObjectStorage
+
+DEFAULT_POLL_SECONDS = 60
+# After a failure the player is asked back sooner than usual, but not in a tight loop.
+DEGRADED_POLL_SECONDS = 30
+
+
+@dataclass
+class ManifestService:
+    storage: ObjectStorage
+    store: ManifestStore
+    url_grace: timedelta
+    poll_seconds: int = DEFAULT_POLL_SECONDS
+
+    def __post_init__(self) -> None:
+        self.snapshots = SnapshotCache()
+
+    def resolve(
+        self, session: Session, venue_id: uuid.UUID, device_id: uuid.UUID, now: datetime
+    ) -> Manifest:
+        """What `device_id` should play now, as a Manifest with its ETag (§27.8.1)."""
+        snapshot = self.snapshot(session, venue_id, now)
+        device = snapshot.devices.get(device_id)
+        if device is None:  # removed, or moved to another venue since the token was issued
+            raise AuthenticationError("This device is not registered here; pair it again.")
+        resolution = resolve_compiled(snapshot.compiled_for(device), snapshot.overrides, now)
+        playlist = (
+            None
+            if resolution.playlist_id is None
+            else snapshot.playlists.get(uuid.UUID(str(resolution.playlist_id)))
+        )
+        valid_to = grid_valid_to(venue_id, now, resolution.valid_to_utc)
+        etag = manifest_etag(device.settings, playlist, valid_to)
+        return Manifest(etag, valid_to, device.settings, playlist)
+
+    def snapshot(self, session: Session, venue_id: uuid.UUID, now: datetime) -> VenueSnapshot:
+        """The venue's snapshot at its current epoch, from this process's cache when it can."""
+        epoch = current_epoch(session, venue_id)
+        snapshot = self.snapshots.get(venue_id, epoch)
+        if snapshot is None:
+            snapshot = load_snapshot(session, venue_id, epoch, now)
+            self.snapshots.put(snapshot)
+        return snapshot
+
+    def body(
+        self, manifest: Manifest, device_id: uuid.UUID, now: datetime, *, degraded: bool = False
+    ) -> dict[str, Any]:
+        """The 200 document: rendered once per ETag, with this device's poll interval."""
+        document = self.store.document(manifest.etag)
+        if document is None:
+            # A last-good manifest served in a failure may be past its window: sign from now.
+            expires = max(manifest.valid_to_utc, now) + self.url_grace
+            document = render(manifest, 0, lambda key: self.storage.presign_get(key, expires))
+            ttl = int((manifest.valid_to_utc - now).total_seconds())
+            if ttl > 0:
+                self.store.keep_document(manifest.etag, document, ttl)
+        check = (
+            DEGRADED_POLL_SECONDS
+            if degraded or manifest.valid_to_utc <= now
+            else next_check_seconds(device_id, now, manifest.valid_to_utc, self.poll_seconds)
+        )
+        return {**document, "nextCheckSeconds": check}
+
+    def remember(self, device_id: uuid.UUID, manifest: Manifest) -> None:
+        self.store.keep_last_good(device_id, manifest)
+
+    def last_good(self, device_id: uuid.UUID) -> Manifest | None:
+        return self.store.last_good(device_id)
