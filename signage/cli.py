@@ -28,6 +28,7 @@ from signage.runtime import (
     require_free_port,
     wait_until_ready,
 )
+from signage.storage.base import utc_now
 from signage.tenancy import demo
 from signage.tenancy.provisioning import UserSpec, ensure_tenant, ensure_user
 
@@ -85,7 +86,9 @@ def seed_demo() -> None:
         database = _migrated(settings)
         try:
             with database.unit_of_work() as session:
-                return demo.seed_demo(session, demo.demo_password(settings))
+                credentials = demo.seed_demo(session, demo.demo_password(settings))
+            _seed_content(database, settings)
+            return credentials
         finally:
             database.dispose()
 
@@ -145,6 +148,16 @@ def up(
     _one_line_errors(lambda: _run_platform(settings, with_dagster=dagster))
 
 
+def _seed_content(database: Database, settings: Settings) -> None:
+    """The demo's media, playlists and schedule; the first run encodes a clip (a few seconds)."""
+    from signage.storage.factory import storage_from_settings
+    from signage.tenancy.demo_content import seed_demo_content
+
+    typer.echo("demo content: checking (the first run makes and ingests media) ...")
+    created = seed_demo_content(database, storage_from_settings(settings), settings, utc_now)
+    typer.echo("demo content: created" if created else "demo content: already there")
+
+
 def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
     stop = StopRequest()
     stop.install()  # from here on, Ctrl-C finishes the current step and stops cleanly
@@ -157,6 +170,7 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
         database = _migrated(settings)
         with database.unit_of_work() as session:
             credentials = demo.seed_demo(session, demo.demo_password(settings))
+        _seed_content(database, settings)
         url = database.engine.url.render_as_string(hide_password=False)
         database.dispose()
         children = _children(settings, with_dagster=with_dagster)
