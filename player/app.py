@@ -9,6 +9,7 @@ Time comes from an injectable `Clock`, which makes offline, expiry and clock-jum
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import threading
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from player import commands
+from player import commands, host
 from player.api_client import ApiError, ManifestFetch, PlayerApi, TokenRejectedError
 from player.background_jobs import BackgroundJobs
 from player.cache_index import CacheIndex, IndexedAsset
@@ -103,7 +104,7 @@ class PlayerConfig:
     max_downloads: int = DEFAULT_CONCURRENCY
     events_flush_seconds: float = 10.0
     tick_seconds: float = 0.05
-    network_type: str = "ETHERNET"
+    network_type: str | None = None  # None: read from the host's interfaces (player.host)
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ class Player:
         self._closed = False
         self._first_frame_seen = False
         self._events_since_flush = 0
+        self._keep_awake: bool | None = None  # the keepAwake last applied to the host
+        self.host_report = {"relaunch": host.relaunch_supervision(os.environ), "keepAwake": "-"}
         self._jitter_value = (zlib.crc32(self.store.hardware_id().encode()) % 1000) / 1000.0
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -198,6 +201,7 @@ class Player:
             "appVersion": self.config.app_version,
             "deviceModel": self.config.model,
             "osVersion": platform.platform(terse=True),
+            "relaunchSupervisor": self.host_report["relaunch"],
         }
         self._dispatch(InitComplete(has_token=self._token is not None, app_info=app_info))
 
@@ -408,8 +412,17 @@ class Player:
         self.playing_source = source
         if manifest is not None:
             self.backend.set_orientation(manifest.settings.orientation)
+            self._apply_keep_awake(manifest.settings.keep_awake)
         self.now_playing = None
         self._advance()
+
+    def _apply_keep_awake(self, keep_awake: bool) -> None:
+        """§27.8.1 keepAwake, best effort, once per change; the outcome goes to state.json."""
+        if keep_awake == self._keep_awake:
+            return
+        self._keep_awake = keep_awake
+        self.host_report["keepAwake"] = host.apply_keep_awake(keep_awake, os.environ)
+        LOG.info("keepAwake=%s: %s", keep_awake, self.host_report["keepAwake"])
 
     def _advance(self) -> None:
         """Put the next eligible item on screen, or fall back through PLAYABLE_CHECK."""
@@ -998,9 +1011,13 @@ class Player:
                 asset_count=len(assets),
                 pending_downloads=self._pending_downloads,
             ),
-            network=NetworkReport(self.connected, self.config.network_type, self._last_sync_utc),
+            network=NetworkReport(self.connected, self._network_type(), self._last_sync_utc),
             errors=self.counters.copy(),
         )
+
+    def _network_type(self) -> str:
+        configured = self.config.network_type
+        return configured or host.detect_network_type() or "ETHERNET"
 
     # ---- housekeeping --------------------------------------------------------------------
 
@@ -1030,6 +1047,7 @@ class Player:
             manifest_etag=_etag_of(self.current),
             last_sync_utc=format_utc(self._last_sync_utc) if self._last_sync_utc else None,
             safe_mode=self.safe_mode,
+            host=dict(self.host_report),
         )
 
     def _persist_state(self) -> None:

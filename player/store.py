@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ class StateSnapshot:
     manifest_etag: str | None = None
     last_sync_utc: str | None = None
     safe_mode: bool = False
+    # Best-effort host integration outcomes (player.host): keepAwake, relaunch supervisor.
+    host: dict[str, str] = field(default_factory=dict)
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
