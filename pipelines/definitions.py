@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from pipelines.alerts import alerts_evaluation, alerts_evaluation_schedule
 from pipelines.ingestion import (
     MediaStorage,
     ingest_asset_job,
@@ -17,28 +18,39 @@ from pipelines.retention import (
     device_housekeeping_schedule,
     presence_retention,
     presence_retention_schedule,
+    telemetry_retention,
+    telemetry_retention_schedule,
 )
-from pipelines.telemetry import (
+from pipelines.rollups import (
+    HOURLY_ROLLUP_ASSETS,
+    telemetry_daily_job,
+    telemetry_daily_schedule,
     telemetry_hourly_job,
     telemetry_hourly_schedule,
-    warehouse_events,
-    warehouse_heartbeats,
+    warehouse_device_daily,
 )
+from pipelines.telemetry import warehouse_events, warehouse_heartbeats
 
 defs = Definitions(
-    assets=[warehouse_heartbeats, warehouse_events],
+    assets=[warehouse_heartbeats, warehouse_events, *HOURLY_ROLLUP_ASSETS, warehouse_device_daily],
     jobs=[
         presence_retention,
         device_housekeeping,
         telemetry_hourly_job,
+        telemetry_daily_job,
+        telemetry_retention,
         ingest_asset_job,
         media_cleanup,
+        alerts_evaluation,
     ],
     schedules=[
         presence_retention_schedule,
         device_housekeeping_schedule,
         telemetry_hourly_schedule,
+        telemetry_daily_schedule,
+        telemetry_retention_schedule,
         media_cleanup_schedule,
+        alerts_evaluation_schedule,
     ],
     sensors=[processing_assets_sensor],
     resources={

@@ -1,5 +1,6 @@
 """Telemetry into the warehouse: each UTC hour of heartbeats and events copied from Postgres
 into its Parquet partition. Partitioned, so a past hour is a backfill of one partition.
+The jobs and schedules that run these with the rollups live in pipelines/rollups.py.
 
 No `from __future__ import annotations` here: Dagster inspects annotations at definition time.
 """
@@ -11,13 +12,11 @@ from dagster import (
     HourlyPartitionsDefinition,
     MaterializeResult,
     asset,
-    build_schedule_from_partitioned_job,
-    define_asset_job,
 )
 
 from pipelines.resources import PlatformDatabase, Warehouse
 from warehouse.extract import EVENTS, HEARTBEATS, SourceTable, extract_hour
-from warehouse.store import write_partition
+from warehouse.store import merge_into_partition
 
 HOURLY = HourlyPartitionsDefinition(start_date="2026-01-01-00:00", timezone="UTC")
 # One writer per table at a time (DESIGN.md: DuckDB and the Parquet files have one writer).
@@ -32,8 +31,11 @@ def _copy_hour(
 ) -> MaterializeResult[None]:
     hour: datetime = context.partition_time_window.start
     frame = extract_hour(platform_db.libpq_url(), source, hour)
-    rows = write_partition(warehouse.layout(), source.name, hour, frame)
-    return MaterializeResult(metadata={"rows": rows, "hour": hour.isoformat()})
+    # Merged by id: rows retention already pruned from Postgres stay in the partition.
+    rows = merge_into_partition(warehouse.layout(), source.name, hour, frame)
+    return MaterializeResult(
+        metadata={"rows": rows, "copied": frame.height, "hour": hour.isoformat()}
+    )
 
 
 @asset(partitions_def=HOURLY, pool=WAREHOUSE_WRITERS, group_name="telemetry")
@@ -50,13 +52,3 @@ def warehouse_events(
 ) -> MaterializeResult[None]:
     """Device events of one UTC hour, as received (§27.8.3)."""
     return _copy_hour(context, platform_db, warehouse, EVENTS)
-
-
-telemetry_hourly_job = define_asset_job(
-    "telemetry_hourly",
-    selection=[warehouse_heartbeats, warehouse_events],
-)
-# Each hour, copy the hour that just ended.
-telemetry_hourly_schedule = build_schedule_from_partitioned_job(
-    telemetry_hourly_job, minute_of_hour=5
-)

@@ -25,8 +25,9 @@ HEARTBEATS = SourceTable(
     select_sql=(
         "SELECT id, tenant_id, venue_id, device_id, received_at, state, app_version,"
         " manifest_etag, playlist_id, current_asset_id, cache_total_bytes, cache_used_bytes,"
-        " pending_downloads, network_connected, playback_failures, download_failures,"
-        " manifest_fetch_failures FROM device_heartbeats"
+        # booleans as true/false: COPY's CSV writes t/f, which Polars does not read as booleans
+        " pending_downloads, network_connected::text AS network_connected, playback_failures,"
+        " download_failures, manifest_fetch_failures FROM device_heartbeats"
         " WHERE received_at >= %(start)s AND received_at < %(end)s ORDER BY id"
     ),
     schema={

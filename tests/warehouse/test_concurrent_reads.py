@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
+from tests.warehouse import fleet
+from warehouse import queries, rollups
 from warehouse.layout import WarehouseLayout, hour_start
 from warehouse.queries import reader
 from warehouse.store import write_partition
@@ -63,3 +65,42 @@ def test_hours_are_utc_and_naive_times_are_refused() -> None:
     except ValueError:
         return
     raise AssertionError("a naive datetime was accepted")
+
+
+def test_rollup_queries_answer_while_the_rollups_are_rewritten(tmp_path: Path) -> None:
+    """A notebook's named query during a backfill sees the old or the new hour, whole."""
+    layout = WarehouseLayout(tmp_path)
+    identities = fleet.synthetic_identities(30)
+    outages = {3: [(10, 40)]}
+    heartbeats = fleet.heartbeat_frame(identities, HOUR, 60, outages)
+    fleet.write_into_warehouse(layout, heartbeats, fleet.event_frame(identities, HOUR, 60, {}))
+    full = rollups.device_hourly(layout, HOUR)
+    thinned = full.filter(pl.col("device_id") != identities[0].device_id)
+    write_partition(layout, "device_hourly", HOUR, full)
+    tenant = identities[0].tenant_id
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for i in range(30):
+                write_partition(layout, "device_hourly", HOUR, (full, thinned)[i % 2])
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            stop.set()
+
+    def minutes_online(frame: pl.DataFrame) -> float:
+        return float(frame.filter(pl.col("tenant_id") == tenant)["online_seconds"].sum() / 60)
+
+    expected = {round(minutes_online(full), 6), round(minutes_online(thinned), 6)}
+    thread = threading.Thread(target=writer)
+    thread.start()
+    seen: set[float] = set()
+    while not stop.is_set():
+        uptime = queries.venue_uptime(layout, tenant, HOUR, HOUR + timedelta(hours=1), "hour")
+        seen.add(round(float(uptime["online_minutes"].sum()), 6))
+    thread.join()
+    assert not failures
+    assert seen
+    assert seen <= expected, "a reader saw a partial partition"
