@@ -53,7 +53,7 @@ pytest-server-postgres: $(STAMP)
 	else echo "no PostgreSQL server on 127.0.0.1:5432 (or one already configured): skipped"; fi
 
 bench: $(STAMP)
-	@for b in resolver telemetry ingest player; do echo "== bench/$$b"; \
+	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
 
 clean:

@@ -13,7 +13,19 @@ from api.media_origin import create_media_origin
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
 from api.ratelimit import TenantLimitOverrides
-from api.routes import assets, auth, devices, health, me, pairing, player, tenants
+from api.routes import (
+    assets,
+    auth,
+    devices,
+    health,
+    me,
+    ops,
+    pairing,
+    player,
+    playlists,
+    scheduling,
+    tenants,
+)
 from signage.config import Settings
 from signage.db.engine import Database, database_url
 from signage.storage.local import MEDIA_MOUNT_PATH, LocalStorage
@@ -26,6 +38,11 @@ Extensions to §27 (also in `docs/api-extensions.md`): `POST /v1/auth/logout`;
 `PATCH /v1/tenants/{tenantId}/users/{userId}`; `GET /v1/tenants/{tenantId}/audit`;
 token responses carry expiry times and the first page of accessible venues; reads are limited
 per user (600/min) so every response carries `X-RateLimit-*`; unknown body fields are refused.
+Scheduling adds playlist rename and version history, presence (`.../presence`), schedule
+rollback history in the schedule view, overrides (`/v1/venues/{venueId}/overrides`) and the
+timeline (`/v1/venues/{venueId}/timeline`); publish and rollback need `If-Match` like every
+draft change. The manifest's ETag covers settings, playlist snapshot and validToUtc, never the
+signed URLs; on a resolution failure the device's last good manifest is served, else a 503.
 A resource of another tenant, or a venue where the caller holds no role, is 404; a role too
 low for the action is 403; a token of the wrong kind (device vs user) is 401.
 """
@@ -58,8 +75,10 @@ def create_app(
     app.state.tenant_limit_overrides = TenantLimitOverrides()
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, me, tenants, pairing, devices, player, assets):
+    routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)
+    for module in routers:
         app.include_router(module.router)
+    app.include_router(ops.router)  # §21 alerts and dashboard
     if isinstance(context.storage, LocalStorage):
         # The embedded default's CDN stand-in: signed PUT/GET of media (§32.3).
         app.mount(MEDIA_MOUNT_PATH, create_media_origin(context.storage, clock=clock))

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.device_token_cache import DeviceTokenCache, LocalEpoch, RedisEpoch
 from api.ingestion_launcher import DagsterLauncher, IngestionLauncher
 from signage.auth.tokens import TokenPolicy, token_policy
 from signage.config import Settings
 from signage.db.engine import Database
+from signage.manifest.cache import LocalManifestStore, ManifestStore, RedisManifestStore
+from signage.manifest.service import ManifestService
+from signage.presence import PostgresPresence, PresenceBoard, RedisPresence
 from signage.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
 from signage.storage.base import ObjectStorage
 from signage.storage.factory import storage_from_settings
@@ -54,6 +57,22 @@ def rate_limiter_for(settings: Settings) -> RateLimiter:
     return InProcessRateLimiter()
 
 
+def manifest_store_for(settings: Settings, clock: Callable[[], datetime]) -> ManifestStore:
+    if settings.redis_url:
+        import redis
+
+        return RedisManifestStore(redis.Redis.from_url(settings.redis_url))
+    return LocalManifestStore(clock)
+
+
+def presence_for(settings: Settings) -> PresenceBoard:
+    if settings.redis_url:
+        import redis
+
+        return RedisPresence(redis.Redis.from_url(settings.redis_url))
+    return PostgresPresence()
+
+
 @dataclass
 class AppContext:
     settings: Settings
@@ -64,6 +83,8 @@ class AppContext:
     storage: ObjectStorage = field(init=False)
     launcher: IngestionLauncher = field(init=False)
     device_tokens: DeviceTokenCache = field(init=False)
+    manifests: ManifestService = field(init=False)
+    presence: PresenceBoard = field(init=False)
 
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
@@ -71,3 +92,10 @@ class AppContext:
         self.tokens = token_policy(self.settings)
         self.rate_limiter = rate_limiter_for(self.settings)
         self.storage = storage_for(self.settings, self.clock)
+        self.manifests = ManifestService(
+            self.storage,
+            manifest_store_for(self.settings, self.clock),
+            url_grace=timedelta(minutes=self.settings.media_url_grace_minutes),
+            poll_seconds=self.settings.manifest_poll_seconds,
+        )
+        self.presence = presence_for(self.settings)

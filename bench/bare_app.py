@@ -1,4 +1,5 @@
-"""A bare Starlette app answering 204 to any POST: the load generator's ceiling in benchmarks."""
+"""A bare Starlette app answering 204 to any POST and a constant 304 to any GET: the load
+generator's ceiling in benchmarks (bench.telemetry, bench.manifest)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,13 @@ async def accept(request: Request) -> Response:
     return Response(status_code=204)
 
 
-app = Starlette(routes=[Route("/{path:path}", accept, methods=["POST", "GET"])])
+async def not_modified(request: Request) -> Response:
+    return Response(status_code=304, headers={"ETag": '"constant"'})
+
+
+app = Starlette(
+    routes=[
+        Route("/{path:path}", accept, methods=["POST"]),
+        Route("/{path:path}", not_modified, methods=["GET"]),
+    ]
+)

@@ -65,6 +65,22 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 200 * 1024 * 1024
     upload_url_minutes: int = 60
     media_url_grace_minutes: int = 60
+    # §27.8.1 nextCheckSeconds before the per-device jitter; presence TTL of editors (§26.12).
+    manifest_poll_seconds: int = Field(default=60, ge=10, le=3600)
+    presence_ttl_seconds: int = Field(default=30, ge=5, le=600)
+
+    # Alert thresholds (§21, §29.4.10; signage.alerts.rules.AlertThresholds). The heartbeat
+    # interval the offline rule counts in is each device's nextCheckSeconds (manifest_poll_seconds).
+    alert_missed_heartbeats: int = Field(default=3, ge=1, le=100)
+    alert_error_spike_min_count: int = Field(default=5, ge=1)
+    alert_error_spike_factor: float = Field(default=3.0, gt=0)
+    alert_cache_min_free_percent: float = Field(default=5.0, ge=0, le=100)
+    alert_download_failures_per_hour: int = Field(default=3, ge=1)
+    alert_minimum_app_version: str | None = Field(default=None, pattern=r"^v?\d+(\.\d+)*")
+
+    # Heartbeat and event history kept in Postgres; older hours are pruned once they are in
+    # the warehouse (§34.12), which keeps them for analysis.
+    telemetry_retention_days: int = Field(default=14, ge=1)
 
     log_level: str = "INFO"
 

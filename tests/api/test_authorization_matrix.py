@@ -23,9 +23,27 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from signage.config import Environment, Settings
 from signage.db.engine import Database
-from signage.db.models import Asset, Device, DeviceCommand, DeviceGroup, UploadSession, Venue
+from signage.db.models import (
+    Asset,
+    Device,
+    DeviceCommand,
+    DeviceGroup,
+    Playlist,
+    ScheduleSlot,
+    UploadSession,
+    Venue,
+    VenueOverride,
+)
 from signage.devices import tokens as device_tokens
-from signage.enums import AssetStatus, AssetType, CommandType, ContentScope, VenueRole
+from signage.enums import (
+    AssetStatus,
+    AssetType,
+    CommandType,
+    ContentScope,
+    OverrideTargetType,
+    SlotTargetType,
+    VenueRole,
+)
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
 from tests.support.ratelimit import UnlimitedRateLimiter
@@ -86,10 +104,50 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/venues/{venueId}/assets/uploads/{uploadId}/complete"): Policy.VENUE_EDIT,
     ("GET", "/v1/venues/{venueId}/assets/{assetId}"): Policy.VENUE_READ,
     ("DELETE", "/v1/venues/{venueId}/assets/{assetId}"): Policy.VENUE_EDIT,
+    ("GET", "/v1/library/playlists"): Policy.LIBRARY_READ,
+    ("POST", "/v1/library/playlists"): Policy.LIBRARY_EDIT,
+    ("GET", "/v1/library/playlists/{playlistId}"): Policy.LIBRARY_READ,
+    ("PATCH", "/v1/library/playlists/{playlistId}"): Policy.LIBRARY_EDIT,
+    ("PUT", "/v1/library/playlists/{playlistId}/items"): Policy.LIBRARY_EDIT,
+    ("PUT", "/v1/library/playlists/{playlistId}/reorder"): Policy.LIBRARY_EDIT,
+    ("POST", "/v1/library/playlists/{playlistId}/publish"): Policy.LIBRARY_EDIT,
+    ("POST", "/v1/library/playlists/{playlistId}/rollback"): Policy.LIBRARY_EDIT,
+    ("GET", "/v1/library/playlists/{playlistId}/versions"): Policy.LIBRARY_READ,
+    ("POST", "/v1/library/playlists/{playlistId}/presence"): Policy.LIBRARY_EDIT,
+    ("DELETE", "/v1/library/playlists/{playlistId}/presence"): Policy.LIBRARY_EDIT,
+    ("GET", "/v1/venues/{venueId}/playlists"): Policy.VENUE_READ,
+    ("POST", "/v1/venues/{venueId}/playlists"): Policy.VENUE_EDIT,
+    ("GET", "/v1/venues/{venueId}/playlists/{playlistId}"): Policy.VENUE_READ,
+    ("PATCH", "/v1/venues/{venueId}/playlists/{playlistId}"): Policy.VENUE_EDIT,
+    ("PUT", "/v1/venues/{venueId}/playlists/{playlistId}/items"): Policy.VENUE_EDIT,
+    ("PUT", "/v1/venues/{venueId}/playlists/{playlistId}/reorder"): Policy.VENUE_EDIT,
+    ("POST", "/v1/venues/{venueId}/playlists/{playlistId}/publish"): Policy.VENUE_MANAGE,
+    ("POST", "/v1/venues/{venueId}/playlists/{playlistId}/rollback"): Policy.VENUE_MANAGE,
+    ("GET", "/v1/venues/{venueId}/playlists/{playlistId}/versions"): Policy.VENUE_READ,
+    ("POST", "/v1/venues/{venueId}/playlists/{playlistId}/presence"): Policy.VENUE_EDIT,
+    ("DELETE", "/v1/venues/{venueId}/playlists/{playlistId}/presence"): Policy.VENUE_EDIT,
+    ("GET", "/v1/venues/{venueId}/scheduleset"): Policy.VENUE_READ,
+    ("POST", "/v1/venues/{venueId}/scheduleset/slots"): Policy.VENUE_EDIT,
+    ("PUT", "/v1/venues/{venueId}/scheduleset/slots/{slotId}"): Policy.VENUE_EDIT,
+    ("DELETE", "/v1/venues/{venueId}/scheduleset/slots/{slotId}"): Policy.VENUE_EDIT,
+    ("POST", "/v1/venues/{venueId}/scheduleset/publish"): Policy.VENUE_MANAGE,
+    ("POST", "/v1/venues/{venueId}/scheduleset/rollback"): Policy.VENUE_MANAGE,
+    ("POST", "/v1/venues/{venueId}/scheduleset/presence"): Policy.VENUE_EDIT,
+    ("DELETE", "/v1/venues/{venueId}/scheduleset/presence"): Policy.VENUE_EDIT,
+    ("GET", "/v1/venues/{venueId}/overrides"): Policy.VENUE_READ,
+    ("POST", "/v1/venues/{venueId}/overrides"): Policy.VENUE_MANAGE,
+    ("POST", "/v1/venues/{venueId}/overrides/{overrideId}/cancel"): Policy.VENUE_MANAGE,
+    ("GET", "/v1/venues/{venueId}/publishes"): Policy.VENUE_READ,
+    ("GET", "/v1/venues/{venueId}/timeline"): Policy.VENUE_READ,
+    ("GET", "/v1/player/manifest"): Policy.PLAYER,
     ("POST", "/v1/player/heartbeat"): Policy.PLAYER,
     ("POST", "/v1/player/events"): Policy.PLAYER,
     ("GET", "/v1/player/commands"): Policy.PLAYER,
     ("POST", "/v1/player/commands/{commandId}/result"): Policy.PLAYER,
+    ("GET", "/v1/venues/{venueId}/alerts"): Policy.VENUE_READ,
+    # Tenant-wide reads scoped to the venues the caller may see (empty for none): any user.
+    ("GET", "/v1/alerts"): Policy.AUTHENTICATED,
+    ("GET", "/v1/ops/dashboard"): Policy.AUTHENTICATED,
 }
 
 VENUE_POLICY_ROLE = {
@@ -243,6 +301,7 @@ def _venue_fixtures(session: Session, venue_id: uuid.UUID) -> dict[str, uuid.UUI
     session.add(device)
     session.flush()
     return {
+        **_scheduling_fixtures(session, venue, group.id),
         "venueId": venue.id,
         "deviceId": device.id,
         "groupId": group.id,
@@ -250,6 +309,50 @@ def _venue_fixtures(session: Session, venue_id: uuid.UUID) -> dict[str, uuid.UUI
         "uploadId": venue_upload,
         "libraryAssetId": shared_asset,
         "libraryUploadId": shared_upload,
+    }
+
+
+def _scheduling_fixtures(
+    session: Session, venue: Venue, group_id: uuid.UUID
+) -> dict[str, uuid.UUID]:
+    """A venue playlist, a shared playlist, a draft slot and an override, for {playlistId},
+    {slotId} and {overrideId}."""
+    venue_playlist = Playlist(
+        tenant_id=venue.tenant_id,
+        scope_type=ContentScope.VENUE,
+        scope_venue_id=venue.id,
+        name="Venue list",
+    )
+    shared_playlist = Playlist(
+        tenant_id=venue.tenant_id, scope_type=ContentScope.TENANT, name="Shared list"
+    )
+    session.add_all([venue_playlist, shared_playlist])
+    session.flush()
+    slot = ScheduleSlot(
+        tenant_id=venue.tenant_id,
+        venue_id=venue.id,
+        target_type=SlotTargetType.GROUP,
+        target_id=group_id,
+        playlist_id=venue_playlist.id,
+        days_of_week_mask=127,
+        start_minutes=0,
+        end_minutes=0,
+    )
+    override = VenueOverride(
+        tenant_id=venue.tenant_id,
+        venue_id=venue.id,
+        target_type=OverrideTargetType.VENUE,
+        target_id=venue.id,
+        playlist_id=venue_playlist.id,
+        starts_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    session.add_all([slot, override])
+    session.flush()
+    return {
+        "playlistId": venue_playlist.id,
+        "libraryPlaylistId": shared_playlist.id,
+        "slotId": slot.id,
+        "overrideId": override.id,
     }
 
 
@@ -294,6 +397,7 @@ def path_for(template: str, harness: Harness, target: Target) -> str:
     if template.startswith("/v1/library/"):
         fixtures["assetId"] = fixtures["libraryAssetId"]
         fixtures["uploadId"] = fixtures["libraryUploadId"]
+        fixtures["playlistId"] = fixtures["libraryPlaylistId"]
     values = {
         **fixtures,
         "tenantId": demo.other_tenant_id if other_tenant else demo.tenant_id,

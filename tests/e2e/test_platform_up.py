@@ -171,7 +171,12 @@ def test_wrong_database_url_exits_with_one_clear_line(data_dir: Path) -> None:
 def test_ctrl_c_during_start_up_stops_cleanly(data_dir: Path) -> None:
     env = platform_env(data_dir, free_port(), free_port())
     process = start(env, "--no-dagster")
-    time.sleep(1.5)  # database and children starting, not yet ready
+    # The lock is taken once Ctrl-C is handled (after the imports, which take a while on a
+    # loaded machine); from there the database and children are starting, not yet ready.
+    deadline = time.monotonic() + 60
+    while not (data_dir / "signage-up.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
     output = stop(process)
     assert "Traceback" not in output
     assert "did not answer" not in output
