@@ -12,6 +12,15 @@ from pipelines.ingestion import (
     media_cleanup_schedule,
     processing_assets_sensor,
 )
+from pipelines.publishing import (
+    publish_events_job,
+    publish_events_schedule,
+    publishes_sensor,
+    venue_timelines_job,
+    venue_timelines_schedule,
+    warehouse_publish_events,
+    warehouse_venue_timelines,
+)
 from pipelines.resources import PlatformDatabase, Warehouse
 from pipelines.retention import (
     device_housekeeping,
@@ -32,7 +41,14 @@ from pipelines.rollups import (
 from pipelines.telemetry import warehouse_events, warehouse_heartbeats
 
 defs = Definitions(
-    assets=[warehouse_heartbeats, warehouse_events, *HOURLY_ROLLUP_ASSETS, warehouse_device_daily],
+    assets=[
+        warehouse_heartbeats,
+        warehouse_events,
+        *HOURLY_ROLLUP_ASSETS,
+        warehouse_device_daily,
+        warehouse_publish_events,
+        warehouse_venue_timelines,
+    ],
     jobs=[
         presence_retention,
         device_housekeeping,
@@ -42,6 +58,8 @@ defs = Definitions(
         ingest_asset_job,
         media_cleanup,
         alerts_evaluation,
+        publish_events_job,
+        venue_timelines_job,
     ],
     schedules=[
         presence_retention_schedule,
@@ -51,8 +69,10 @@ defs = Definitions(
         telemetry_retention_schedule,
         media_cleanup_schedule,
         alerts_evaluation_schedule,
+        publish_events_schedule,
+        venue_timelines_schedule,
     ],
-    sensors=[processing_assets_sensor],
+    sensors=[processing_assets_sensor, publishes_sensor],
     resources={
         "platform_db": PlatformDatabase(),
         "warehouse": Warehouse(),

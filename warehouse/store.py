@@ -18,14 +18,14 @@ def write_partition(
 ) -> int:
     """Replace the partition of `table` for `hour` with `frame`; returns the row count.
     Re-running an hour (a backfill) rewrites the same file, so loads are idempotent."""
-    return _replace_file(layout.partition_file(table, hour), frame)
+    return replace_file(layout.partition_file(table, hour), frame)
 
 
 def write_day_partition(
     layout: WarehouseLayout, table: str, day: datetime, frame: pl.DataFrame
 ) -> int:
     """Replace the partition of a daily `table` for `day`; returns the row count."""
-    return _replace_file(layout.day_partition_file(table, day), frame)
+    return replace_file(layout.day_partition_file(table, day), frame)
 
 
 def merge_into_partition(
@@ -42,7 +42,7 @@ def merge_into_partition(
         if archived.height:
             kept = archived.join(frame.select(key), on=key, how="anti")
             frame = pl.concat([frame, kept], how="diagonal_relaxed").sort(key)
-    return _replace_file(target, frame)
+    return replace_file(target, frame)
 
 
 def partition_keys(
@@ -56,7 +56,8 @@ def partition_keys(
     return [int(value) for value in column.to_pylist()]
 
 
-def _replace_file(target: Path, frame: pl.DataFrame) -> int:
+def replace_file(target: Path, frame: pl.DataFrame) -> int:
+    """Write `frame` to `target` atomically (tmp file + rename); returns the row count."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".parquet.tmp")
     os.close(descriptor)

@@ -4,11 +4,16 @@ from the same snapshot the manifests are built from, so the two always agree (§
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signage.db.models import DeviceGroup, Venue
 from signage.enums import SlotTargetType
 from signage.errors import NotFoundError
-from signage.manifest.snapshot import DeviceFacts, VenueSnapshot
+from signage.manifest.snapshot import DeviceFacts, VenueSnapshot, current_epoch, load_snapshot
 from signage.scheduling.model import TimelineInterval
 from signage.scheduling.resolver import CompiledSchedule, compile_schedule, timeline_compiled
 
@@ -37,3 +42,35 @@ def _compiled(
     # A group's timeline is what a device of the group with no slots of its own would play.
     stand_in = DeviceFacts(uuid.UUID(int=0), target_id, None, {})
     return compile_schedule(snapshot.context_for(stand_in), snapshot.slots)
+
+
+def venue_timeline_rows(
+    session: Session, venue_id: uuid.UUID, now: datetime, window: timedelta
+) -> list[dict[str, Any]]:
+    """Every target of the venue (each group, each device) over [now, now + window), as rows
+    for the warehouse (§29.4.9 "what ran where"), from the same snapshot as the manifests."""
+    snapshot = load_snapshot(session, venue_id, current_epoch(session, venue_id), now)
+    venue = session.get_one(Venue, venue_id)
+    groups = session.scalars(select(DeviceGroup.id).where(DeviceGroup.venue_id == venue_id))
+    targets = [(SlotTargetType.GROUP, group_id) for group_id in groups]
+    targets += [(SlotTargetType.DEVICE, device_id) for device_id in snapshot.devices]
+    rows = []
+    for target_type, target_id in targets:
+        _, intervals = target_timeline(snapshot, target_type, target_id, now, now + window)
+        rows += [
+            {
+                "tenant_id": venue.tenant_id,
+                "venue_id": venue_id,
+                "target_type": str(target_type),
+                "target_id": target_id,
+                "start_utc": interval.start_utc,
+                "end_utc": interval.end_utc,
+                "playlist_id": interval.playlist_id,
+                "reason": str(interval.reason),
+                "rule_id": interval.rule_id,
+                "computed_at": now,
+                "epoch": snapshot.epoch,
+            }
+            for interval in intervals
+        ]
+    return rows

@@ -1,0 +1,143 @@
+"""Publishing snapshots in the warehouse (issue #8 item 3, §26.11, §29.4.9): each day's
+PublishEvents with their snapshots, and every venue's materialised 7-day timeline, refreshed
+by a sensor when anything is published and by a daily schedule (time moves the window).
+
+No `from __future__ import annotations` here: Dagster inspects annotations at definition time.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from dagster import (
+    AssetExecutionContext,
+    Config,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    MaterializeResult,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    asset,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    in_process_executor,
+    sensor,
+)
+from sqlalchemy import func, select
+
+from pipelines.resources import PlatformDatabase, Warehouse
+from pipelines.rollups import DAILY
+from pipelines.telemetry import WAREHOUSE_WRITERS
+from signage.db.models import PublishEvent, Venue
+from signage.manifest.timeline import venue_timeline_rows
+from warehouse import publishing
+
+GROUP = "publishing"
+TIMELINE_WINDOW = timedelta(days=7)
+
+
+@asset(partitions_def=DAILY, pool=WAREHOUSE_WRITERS, group_name=GROUP)
+def warehouse_publish_events(
+    context: AssetExecutionContext, platform_db: PlatformDatabase, warehouse: Warehouse
+) -> MaterializeResult[None]:
+    """One UTC day of PublishEvents with the snapshot each produced (items, slots, who, when)."""
+    window = context.partition_time_window
+    with platform_db.unit_of_work() as session:
+        events = session.scalars(
+            select(PublishEvent).where(
+                PublishEvent.published_at >= window.start, PublishEvent.published_at < window.end
+            )
+        )
+        frame = publishing.publish_events_frame(
+            {column: getattr(e, column) for column in _EVENT_COLUMNS} for e in events
+        )
+    rows = publishing.write_publish_events(warehouse.layout(), window.start, frame)
+    return MaterializeResult(metadata={"rows": rows, "day": window.start.date().isoformat()})
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "tenant_id",
+    "venue_id",
+    "type",
+    "entity_id",
+    "from_version",
+    "to_version",
+    "published_by_user_id",
+    "published_at",
+    "snapshot",
+)
+
+
+class TimelineConfig(Config):
+    as_of: str = ""  # ISO 8601 instant the window starts at; empty: now (time is a parameter)
+
+
+@asset(pool=WAREHOUSE_WRITERS, group_name=GROUP)
+def warehouse_venue_timelines(
+    context: AssetExecutionContext,
+    config: TimelineConfig,
+    platform_db: PlatformDatabase,
+    warehouse: Warehouse,
+) -> MaterializeResult[None]:
+    """Every venue's groups and devices over the next 7 days, by the API's resolver."""
+    now = datetime.fromisoformat(config.as_of) if config.as_of else datetime.now(UTC)
+    layout = warehouse.layout()
+    venues = intervals = 0
+    with platform_db.unit_of_work() as session:
+        venue_ids = session.scalars(select(Venue.id).where(Venue.deleted_at.is_(None))).all()
+        for venue_id in venue_ids:
+            rows = venue_timeline_rows(session, venue_id, now, TIMELINE_WINDOW)
+            intervals += publishing.write_venue_timeline(layout, str(venue_id), rows)
+            venues += 1
+    context.log.info(f"{venues} venues, {intervals} intervals from {now.isoformat()}")
+    return MaterializeResult(metadata={"venues": venues, "intervals": intervals})
+
+
+publish_events_job = define_asset_job(
+    "publish_events_daily",
+    selection=[warehouse_publish_events],
+    description="Copy one UTC day of PublishEvents and their snapshots (§26.11).",
+    executor_def=in_process_executor,
+)
+venue_timelines_job = define_asset_job(
+    "venue_timelines",
+    selection=[warehouse_venue_timelines],
+    description="Recompute every venue's 7-day timeline with the manifest resolver (§31).",
+    executor_def=in_process_executor,
+)
+publish_events_schedule = build_schedule_from_partitioned_job(
+    publish_events_job,
+    hour_of_day=0,
+    minute_of_hour=20,
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+venue_timelines_schedule = ScheduleDefinition(
+    job=venue_timelines_job,
+    cron_schedule="10 0 * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+)
+
+
+@sensor(
+    jobs=[publish_events_job, venue_timelines_job],
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def publishes_sensor(context: SensorEvaluationContext, platform_db: PlatformDatabase):  # type: ignore[no-untyped-def]
+    """After any publish, rollback or override: refresh the timelines and today's copy. The
+    cursor is the newest publish seen, so each publish triggers at most one refresh."""
+    with platform_db.unit_of_work() as session:
+        newest = session.scalar(select(func.max(PublishEvent.published_at)))
+    if newest is None or (context.cursor and newest.isoformat() <= context.cursor):
+        return SkipReason("nothing published since the last refresh")
+    context.update_cursor(newest.isoformat())
+    return [
+        RunRequest(job_name=venue_timelines_job.name, run_key=f"timelines-{newest.isoformat()}"),
+        RunRequest(
+            job_name=publish_events_job.name,
+            run_key=f"publishes-{newest.isoformat()}",
+            partition_key=newest.astimezone(UTC).strftime("%Y-%m-%d"),
+        ),
+    ]

@@ -1,0 +1,134 @@
+"""Publishing snapshots in the warehouse (issue #8 item 3): the day's PublishEvents with their
+snapshots, and every venue's 7-day timeline by the same resolver as the API's timeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dagster import RunRequest, SkipReason, build_sensor_context
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pipelines.definitions import defs
+from pipelines.publishing import publishes_sensor
+from pipelines.resources import PlatformDatabase, Warehouse
+from signage.config import Settings
+from signage.tenancy.demo_content import BAR_GROUP, seed_demo_content
+from tests.conftest import Signer
+from tests.support.clock import FakeClock
+from tests.support.demo import Demo
+from warehouse import publishing
+from warehouse.layout import WarehouseLayout
+
+AS_OF = datetime(2026, 6, 15, 12, tzinfo=UTC)  # the clock fixture's Monday noon
+
+
+def run(job: str, database_url: str, root: Path, **options: object) -> None:
+    result = defs.resolve_job_def(job).execute_in_process(
+        resources={
+            "platform_db": PlatformDatabase(url=database_url),
+            "warehouse": Warehouse(root=str(root)),
+        },
+        **options,  # type: ignore[arg-type]
+    )
+    assert result.success
+
+
+def test_a_publish_wakes_the_sensor_once(
+    app: FastAPI, demo: Demo, settings: Settings, clock: FakeClock, database_url: str
+) -> None:
+    platform_db = PlatformDatabase(url=database_url)
+    context = build_sensor_context(resources={"platform_db": platform_db})
+    assert isinstance(publishes_sensor(context), SkipReason)  # nothing published yet
+    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    result = publishes_sensor(context)
+    assert isinstance(result, list)
+    requests = [r for r in result if isinstance(r, RunRequest)]
+    assert {r.job_name for r in requests} == {"venue_timelines", "publish_events_daily"}
+    partitions = [r.partition_key for r in requests if r.job_name == "publish_events_daily"]
+    assert partitions == ["2026-06-15"]
+    again = build_sensor_context(resources={"platform_db": platform_db}, cursor=context.cursor)
+    assert isinstance(publishes_sensor(again), SkipReason)
+
+
+def test_the_days_publishes_land_with_their_snapshots(
+    app: FastAPI,
+    demo: Demo,
+    settings: Settings,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    run("publish_events_daily", database_url, tmp_path, partition_key="2026-06-15")
+    history = publishing.publish_history(
+        WarehouseLayout(tmp_path),
+        str(demo.tenant_id),
+        AS_OF - timedelta(days=1),
+        AS_OF + timedelta(days=1),
+    )
+    assert sorted(history["type"].to_list()) == [
+        "PLAYLIST_PUBLISH",
+        "PLAYLIST_PUBLISH",
+        "SCHEDULE_PUBLISH",
+    ]
+    schedule = history.filter(history["type"] == "SCHEDULE_PUBLISH").row(0, named=True)
+    slots = json.loads(schedule["snapshot_json"])["slots"]
+    assert [(s["startMinutes"], s["endMinutes"], s["daysOfWeekMask"]) for s in slots] == [
+        (17 * 60, 19 * 60, 0b0011111)
+    ]
+    run("publish_events_daily", database_url, tmp_path, partition_key="2026-06-15")  # re-run
+    again = publishing.publish_history(
+        WarehouseLayout(tmp_path),
+        str(demo.tenant_id),
+        AS_OF - timedelta(days=1),
+        AS_OF + timedelta(days=1),
+    )
+    assert again.equals(history)
+
+
+def test_materialised_timelines_match_the_api_timeline(
+    app: FastAPI,
+    client: TestClient,
+    as_role: Signer,
+    demo: Demo,
+    settings: Settings,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    run(
+        "venue_timelines",
+        database_url,
+        tmp_path,
+        run_config={"ops": {"warehouse_venue_timelines": {"config": {"as_of": AS_OF.isoformat()}}}},
+    )
+    stored = publishing.venue_timeline(WarehouseLayout(tmp_path), str(demo.fortescue_id))
+    groups = client.get(f"/v1/venues/{demo.fortescue_id}/groups", headers=as_role("manager"))
+    [bar] = [g for g in groups.json()["items"] if g["name"] == BAR_GROUP]
+    api = client.get(
+        f"/v1/venues/{demo.fortescue_id}/timeline",
+        params={
+            "groupId": bar["groupId"],
+            "from": AS_OF.isoformat(),
+            "to": (AS_OF + timedelta(days=7)).isoformat(),
+        },
+        headers=as_role("viewer"),
+    ).json()["intervals"]
+    mine = stored.filter(stored["target_id"] == bar["groupId"])
+    assert [
+        (r["start_utc"], r["end_utc"], r["playlist_id"], r["reason"])
+        for r in mine.iter_rows(named=True)
+    ] == [
+        (
+            datetime.fromisoformat(i["startUtc"]),
+            datetime.fromisoformat(i["endUtc"]),
+            i["playlistId"],
+            i["reason"],
+        )
+        for i in api
+    ]
+    assert mine.height == 11  # five weekday happy hours split the week into 11 intervals
