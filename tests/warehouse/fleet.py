@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from signage.db.engine import Database
 from signage.db.models import Device, Venue
-from warehouse import rollups
+from warehouse import publishing, rollups
 from warehouse.extract import EVENTS, HEARTBEATS
 from warehouse.layout import WarehouseLayout, days_between, hours_between
 from warehouse.store import write_day_partition, write_partition
@@ -302,3 +302,48 @@ def beat_time(heartbeats: pl.DataFrame, device_id: str, minute: int, start: date
     value = window["received_at"].item()
     assert isinstance(value, datetime)
     return value
+
+
+def write_publishing(
+    layout: WarehouseLayout, identities: Sequence[DeviceIdentity], day: datetime
+) -> None:
+    """A day of publishes (three playlists, a schedule, a rollback, an override) and a
+    week's timeline per venue of the fleet, for the publishing notebook."""
+    venues = sorted({(i.tenant_id, i.venue_id) for i in identities})
+    playlists = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"playlist-{n}")) for n in range(3)]
+    events = []
+    for index, (tenant_id, venue_id) in enumerate(venues):
+        kinds = ["PLAYLIST_PUBLISH", "SCHEDULE_PUBLISH", "SCHEDULE_ROLLBACK", "OVERRIDE_STARTED"]
+        for step, kind in enumerate(kinds):
+            events.append(
+                {
+                    "id": uuid.uuid5(uuid.NAMESPACE_URL, f"publish-{index}-{step}"),
+                    "tenant_id": tenant_id,
+                    "venue_id": venue_id,
+                    "type": kind,
+                    "entity_id": playlists[step % 3],
+                    "from_version": step or None,
+                    "to_version": step + 1,
+                    "published_by_user_id": None,
+                    "published_at": day + timedelta(hours=9 + 2 * step, minutes=index),
+                    "snapshot": {"step": step},
+                }
+            )
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "venue_id": venue_id,
+                "target_type": "GROUP",
+                "target_id": venue_id,
+                "start_utc": day + timedelta(hours=6 * n),
+                "end_utc": day + timedelta(hours=6 * (n + 1)),
+                "playlist_id": playlists[n % 3],
+                "reason": "GROUP_SLOT" if n % 2 else "FALLBACK",
+                "rule_id": None,
+                "computed_at": day,
+                "epoch": 1,
+            }
+            for n in range(28)
+        ]
+        publishing.write_venue_timeline(layout, venue_id, rows)
+    publishing.write_publish_events(layout, day, publishing.publish_events_frame(events))

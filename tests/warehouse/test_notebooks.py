@@ -31,11 +31,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[WarehouseLayout, s
         fleet.event_frame(identities, start, minutes, outages),
     )
     fleet.roll_up(layout, start, DAY + timedelta(days=1))
+    fleet.write_publishing(layout, identities, DAY)
     return layout, identities[0].tenant_id
 
 
 def test_the_notebooks_exist() -> None:
-    assert {path.stem for path in NOTEBOOKS} >= {"device_health", "errors_and_downloads"}
+    assert {path.stem for path in NOTEBOOKS} >= {
+        "device_health",
+        "errors_and_downloads",
+        "content_and_publishing",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
