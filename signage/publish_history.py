@@ -4,42 +4,77 @@ and override start or cancel, each carrying the snapshot it produced."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from signage.audit import AuditAction, AuditContext
+from signage.audit import record as record_audit
 from signage.db.models import PublishEvent
 from signage.enums import PublishEventType
 from signage.pagination import Page, PageRequest, paginate
 
+# Each kind of publish is also an audited action (§25.9).
+AUDIT_ACTIONS = {
+    PublishEventType.PLAYLIST_PUBLISH: AuditAction.PLAYLIST_PUBLISHED,
+    PublishEventType.PLAYLIST_ROLLBACK: AuditAction.PLAYLIST_ROLLED_BACK,
+    PublishEventType.SCHEDULE_PUBLISH: AuditAction.SCHEDULE_PUBLISHED,
+    PublishEventType.SCHEDULE_ROLLBACK: AuditAction.SCHEDULE_ROLLED_BACK,
+    PublishEventType.OVERRIDE_STARTED: AuditAction.OVERRIDE_STARTED,
+    PublishEventType.OVERRIDE_CANCELLED: AuditAction.OVERRIDE_CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What was published: the PublishEvent's fields and what the audit entry names."""
+
+    tenant_id: uuid.UUID
+    venue_id: uuid.UUID | None
+    type: PublishEventType
+    entity_id: uuid.UUID
+    snapshot: dict[str, Any]
+    audit_target: tuple[str, uuid.UUID]  # (target type, target id) of the audit entry
+    from_version: int | None = None
+    to_version: int | None = None
+
 
 def record_publish(
     session: Session,
+    who: AuditContext,
+    publication: Publication,
     *,
-    tenant_id: uuid.UUID,
-    venue_id: uuid.UUID | None,
-    type: PublishEventType,
-    entity_id: uuid.UUID,
-    from_version: int | None,
-    to_version: int | None,
     user_id: uuid.UUID | None,
     now: datetime,
-    snapshot: dict[str, Any],
+    details: dict[str, Any],
 ) -> PublishEvent:
+    """Write the PublishEvent and its audit entry, in the caller's transaction."""
     event = PublishEvent(
-        tenant_id=tenant_id,
-        venue_id=venue_id,
-        type=type,
-        entity_id=entity_id,
-        from_version=from_version,
-        to_version=to_version,
+        tenant_id=publication.tenant_id,
+        venue_id=publication.venue_id,
+        type=publication.type,
+        entity_id=publication.entity_id,
+        from_version=publication.from_version,
+        to_version=publication.to_version,
         published_by_user_id=user_id,
         published_at=now,
-        snapshot=snapshot,
+        snapshot=publication.snapshot,
     )
     session.add(event)
+    target_type, target_id = publication.audit_target
+    record_audit(
+        session,
+        who,
+        AUDIT_ACTIONS[publication.type],
+        tenant_id=publication.tenant_id,
+        now=now,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )
     return event
 
 

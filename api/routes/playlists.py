@@ -109,8 +109,28 @@ def _summary(playlist: Playlist, item_count: int) -> PlaylistSummaryOut:
     )
 
 
-def _with_etag(response: Response, playlist: Playlist) -> None:
-    response.headers["ETag"] = playlist_etag(playlist)
+class Call:
+    """What every playlist route needs about the request, and how it answers: the playlist
+    view with its ETag header (§16)."""
+
+    def __init__(
+        self,
+        response: Response,
+        user: CurrentUser,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+    ) -> None:
+        self.response, self.user, self.context = response, user, context
+        self.session, self.now, self.who = session, now, who
+
+    def answer(self, playlist: Playlist) -> PlaylistOut:
+        self.response.headers["ETag"] = playlist_etag(playlist)
+        return playlist_out(self.session, self.context, playlist, self.user.user_id, self.now)
+
+
+CallDep = Annotated[Call, Depends()]
 
 
 def add_playlist_routes(
@@ -147,53 +167,37 @@ def add_playlist_routes(
 
     @router.post("", status_code=201, summary=f"Create a playlist in {where}")
     def create_playlist(
-        body: PlaylistCreateIn,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        scope: LibraryScope = Depends(editor),
+        body: PlaylistCreateIn, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> PlaylistOut:
         playlist = drafts.create_playlist(
-            session, scope, body.name, user_id=user.user_id, now=now, who=who
+            call.session, scope, body.name, user_id=call.user.user_id, now=call.now, who=call.who
         )
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(playlist)
 
     @router.get("/{playlistId}", summary="A playlist's draft, with its ETag and editors")
     def get_playlist(
-        playlistId: uuid.UUID,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        scope: LibraryScope = Depends(reader),
+        playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(reader)
     ) -> PlaylistOut:
-        playlist = drafts.get_playlist(session, scope, playlistId)
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
 
     @router.patch("/{playlistId}", summary="Rename (If-Match)", dependencies=exists)
     def rename_playlist(
         playlistId: uuid.UUID,
         body: PlaylistRenameIn,
         if_match: IfMatch,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
+        call: CallDep,
         scope: LibraryScope = Depends(editor),
     ) -> PlaylistOut:
         playlist = drafts.rename_playlist(
-            session, scope, playlistId, body.name, if_match=if_match, now=now, who=who
+            call.session,
+            scope,
+            playlistId,
+            body.name,
+            if_match=if_match,
+            now=call.now,
+            who=call.who,
         )
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(playlist)
 
     @router.put(
         "/{playlistId}/items", summary="Replace the draft's items (If-Match)", dependencies=exists
@@ -202,20 +206,14 @@ def add_playlist_routes(
         playlistId: uuid.UUID,
         body: PlaylistItemsIn,
         if_match: IfMatch,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
+        call: CallDep,
         scope: LibraryScope = Depends(editor),
     ) -> PlaylistOut:
         wanted = [ItemInput(i.asset_id, i.duration_seconds, i.enabled) for i in body.items]
         playlist = drafts.replace_items(
-            session, scope, playlistId, wanted, if_match=if_match, now=now, who=who
+            call.session, scope, playlistId, wanted, if_match=if_match, now=call.now, who=call.who
         )
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(playlist)
 
     @router.put(
         "/{playlistId}/reorder", summary="Reorder the draft's items (If-Match)", dependencies=exists
@@ -224,19 +222,14 @@ def add_playlist_routes(
         playlistId: uuid.UUID,
         body: PlaylistReorderIn,
         if_match: IfMatch,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
+        call: CallDep,
         scope: LibraryScope = Depends(editor),
     ) -> PlaylistOut:
+        order = body.playlist_item_ids
         playlist = drafts.reorder_items(
-            session, scope, playlistId, body.playlist_item_ids, if_match=if_match, now=now, who=who
+            call.session, scope, playlistId, order, if_match=if_match, now=call.now, who=call.who
         )
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(playlist)
 
     @router.post(
         "/{playlistId}/publish",
@@ -246,20 +239,19 @@ def add_playlist_routes(
     def publish(
         playlistId: uuid.UUID,
         if_match: IfMatch,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
+        call: CallDep,
         scope: LibraryScope = Depends(publisher),
     ) -> PlaylistOut:
         publishing.publish_playlist(
-            session, scope, playlistId, if_match=if_match, user_id=user.user_id, now=now, who=who
+            call.session,
+            scope,
+            playlistId,
+            if_match=if_match,
+            user_id=call.user.user_id,
+            now=call.now,
+            who=call.who,
         )
-        playlist = drafts.get_playlist(session, scope, playlistId)
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
 
     @router.post(
         "/{playlistId}/rollback",
@@ -270,27 +262,20 @@ def add_playlist_routes(
         playlistId: uuid.UUID,
         body: RollbackIn,
         if_match: IfMatch,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
+        call: CallDep,
         scope: LibraryScope = Depends(publisher),
     ) -> PlaylistOut:
         publishing.rollback_playlist(
-            session,
+            call.session,
             scope,
             playlistId,
             body.to_version,
             if_match=if_match,
-            user_id=user.user_id,
-            now=now,
-            who=who,
+            user_id=call.user.user_id,
+            now=call.now,
+            who=call.who,
         )
-        playlist = drafts.get_playlist(session, scope, playlistId)
-        _with_etag(response, playlist)
-        return playlist_out(session, context, playlist, user.user_id, now)
+        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
 
     @router.get("/{playlistId}/versions", summary="Publish history of the playlist")
     def versions(

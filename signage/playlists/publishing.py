@@ -23,7 +23,7 @@ from signage.enums import AssetStatus, PublishEventType, PublishSource
 from signage.epochs import bump_venues_playing
 from signage.errors import NotFoundError, ValidationFailedError
 from signage.playlists.drafts import draft_items, get_playlist, playlist_etag
-from signage.publish_history import record_publish
+from signage.publish_history import Publication, record_publish
 
 
 def publish_playlist(
@@ -187,30 +187,19 @@ def _new_version(
             for sequence, (asset_id, duration) in enumerate(rows)
         ],
     }
-    record_publish(
-        session,
+    event = PublishEventType.PLAYLIST_ROLLBACK if rollback else PublishEventType.PLAYLIST_PUBLISH
+    publication = Publication(
         tenant_id=playlist.tenant_id,
         venue_id=playlist.scope_venue_id,
-        type=PublishEventType.PLAYLIST_ROLLBACK if rollback else PublishEventType.PLAYLIST_PUBLISH,
+        type=event,
         entity_id=playlist.id,
+        snapshot=snapshot,
+        audit_target=("playlist", playlist.id),
         from_version=previous,
         to_version=version,
-        user_id=user_id,
-        now=now,
-        snapshot=snapshot,
     )
     venues = bump_venues_playing(session, playlist.id, playlist.scope_venue_id, now)
-    audit.record(
-        session,
-        who,
-        audit.AuditAction.PLAYLIST_ROLLED_BACK
-        if rollback
-        else audit.AuditAction.PLAYLIST_PUBLISHED,
-        tenant_id=playlist.tenant_id,
-        now=now,
-        target_type="playlist",
-        target_id=playlist.id,
-        details={"version": version, "rolledBackTo": rolled_back_to, "venues": len(venues)},
-    )
+    details = {"version": version, "rolledBackTo": rolled_back_to, "venues": len(venues)}
+    record_publish(session, who, publication, user_id=user_id, now=now, details=details)
     session.flush()
     return published

@@ -21,7 +21,7 @@ from signage.db.models import Device, DeviceGroup, Playlist, Venue, VenueOverrid
 from signage.enums import OverrideTargetType, PublishEventType
 from signage.epochs import bump_venue_epoch
 from signage.errors import ConflictError, NotFoundError, ValidationFailedError
-from signage.publish_history import record_publish
+from signage.publish_history import Publication, record_publish
 from signage.scheduling.model import OverrideRule
 
 MAX_OVERRIDE_DURATION = timedelta(days=31)
@@ -195,26 +195,12 @@ def _announce(
         "endsAtUtc": override.ends_at.isoformat() if override.ends_at else None,
         "cancelledAtUtc": override.cancelled_at.isoformat() if override.cancelled_at else None,
     }
-    record_publish(
-        session,
+    publication = Publication(
         tenant_id=venue.tenant_id,
         venue_id=venue.id,
         type=event,
         entity_id=override.id,
-        from_version=None,
-        to_version=None,
-        user_id=user_id,
-        now=now,
         snapshot=snapshot,
+        audit_target=("override", override.id),
     )
-    started = event is PublishEventType.OVERRIDE_STARTED
-    audit.record(
-        session,
-        who,
-        audit.AuditAction.OVERRIDE_STARTED if started else audit.AuditAction.OVERRIDE_CANCELLED,
-        tenant_id=venue.tenant_id,
-        now=now,
-        target_type="override",
-        target_id=override.id,
-        details=snapshot,
-    )
+    record_publish(session, who, publication, user_id=user_id, now=now, details=snapshot)

@@ -33,7 +33,7 @@ from signage.db.models import (
 from signage.enums import PublishEventType, SlotTargetType
 from signage.epochs import bump_venue_epoch
 from signage.errors import NotFoundError, ValidationFailedError
-from signage.publish_history import record_publish
+from signage.publish_history import Publication, record_publish
 from signage.scheduling.model import SlotRule
 
 SLOT_COLUMNS = (
@@ -378,30 +378,19 @@ def _new_version(
     schedule.published_version = version
     bump_venue_epoch(session, venue.id, now)
     rollback = rolled_back_to is not None
-    record_publish(
-        session,
+    event = PublishEventType.SCHEDULE_ROLLBACK if rollback else PublishEventType.SCHEDULE_PUBLISH
+    publication = Publication(
         tenant_id=venue.tenant_id,
         venue_id=venue.id,
-        type=PublishEventType.SCHEDULE_ROLLBACK if rollback else PublishEventType.SCHEDULE_PUBLISH,
+        type=event,
         entity_id=schedule.id,
+        snapshot={"rolledBackToVersion": rolled_back_to, "slots": [_wire(r) for r in rows]},
+        audit_target=("venue", venue.id),
         from_version=previous,
         to_version=version,
-        user_id=user_id,
-        now=now,
-        snapshot={"rolledBackToVersion": rolled_back_to, "slots": [_wire(r) for r in rows]},
     )
-    audit.record(
-        session,
-        who,
-        audit.AuditAction.SCHEDULE_ROLLED_BACK
-        if rollback
-        else audit.AuditAction.SCHEDULE_PUBLISHED,
-        tenant_id=venue.tenant_id,
-        now=now,
-        target_type="venue",
-        target_id=venue.id,
-        details={"version": version, "rolledBackTo": rolled_back_to, "slots": len(rows)},
-    )
+    details = {"version": version, "rolledBackTo": rolled_back_to, "slots": len(rows)}
+    record_publish(session, who, publication, user_id=user_id, now=now, details=details)
     session.flush()
     return published
 
