@@ -8,7 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import client_ip_address, enforce
 from signage.audit import AuditContext
@@ -123,17 +126,27 @@ VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
 VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
 
 
-def current_device(request: Request, context: ContextDep, session: SessionDep) -> DevicePrincipal:
+async def current_device(
+    request: Request, context: ContextDep, session: SessionDep
+) -> DevicePrincipal:
     """The device a player request acts as (§25.5 Device Authorization); user tokens refused.
-    The signature and expiry are checked every time; the database check is cached until the
-    next revocation (api.device_token_cache)."""
+    The signature and expiry are checked every time, on the event loop (CPU only); the
+    database check is cached until the next revocation (api.device_token_cache) and, on a
+    miss, runs in the thread pool."""
     token = bearer_token(request)
     claims = decode_device_token(context.tokens.key, token, context.clock())
     digest = token_digest(token)
-    cached = context.device_tokens.get(digest)
+    cache = context.device_tokens
+    cached = cache.get(digest) if cache.in_process else await run_in_threadpool(cache.get, digest)
     if cached is not None and cached.device_id == claims.device_id:
         return cached
-    epoch = context.device_tokens.epoch()
+    return await run_in_threadpool(_authenticate_device, context, session, token, digest)
+
+
+def _authenticate_device(
+    context: AppContext, session: Session, token: str, digest: str
+) -> DevicePrincipal:
+    epoch = context.device_tokens.epoch()  # Redis when configured: I/O, so in the pool too
     principal = device_tokens.authenticate(session, context.tokens, token, context.clock())
     context.device_tokens.put(digest, principal, epoch)
     return principal

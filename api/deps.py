@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.context import AppContext
 from signage.config import Settings
 from signage.devices.tokens import REVOKED_FLAG
 from signage.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and on the hot player paths those hops were a third of a request's CPU
+# (py-spy under bench/manifest). Anything that may block stays in the pool.
 
-def get_context(request: Request) -> AppContext:
+
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
@@ -23,25 +28,39 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_settings(context: ContextDep) -> Settings:
+async def get_settings(context: ContextDep) -> Settings:
     return context.settings
 
 
-def get_now(context: ContextDep) -> datetime:
+async def get_now(context: ContextDep) -> datetime:
     return context.clock()
 
 
-def get_session(context: ContextDep) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on error."""
-    with context.database.sessions() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        if session.info.pop(REVOKED_FLAG, False):
-            context.device_tokens.revoked()  # committed: cached token checks are stale now
+async def get_session(context: ContextDep) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on error.
+    The session connects lazily, so a request that never touches the database (a cached 304)
+    costs no database round trip and no thread hop here."""
+    session = context.database.sessions()
+    try:
+        yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        await _close(session)
+    if session.info.pop(REVOKED_FLAG, False):
+        # committed: cached token checks are stale now (a Redis write when configured)
+        await run_in_threadpool(context.device_tokens.revoked)
+
+
+async def _close(session: Session) -> None:
+    if session.in_transaction():  # only after an error in rollback itself: let the pool reset
+        await run_in_threadpool(session.close)
+    else:
+        session.close()  # no connection held: nothing to release, no I/O
 
 
 def page_request(

@@ -72,5 +72,10 @@ class DeviceTokenCache:
     def epoch(self) -> int:
         return self._epochs.current()
 
+    @property
+    def in_process(self) -> bool:
+        """Whether checks need no I/O (no Redis), so they may run on the event loop."""
+        return isinstance(self._epochs, LocalEpoch)
+
     def revoked(self) -> None:
         self._epochs.bump()

@@ -102,21 +102,31 @@ class RedisManifestStore:
 
 
 class SnapshotCache:
-    """The newest snapshot of each venue this process has read; an epoch change replaces it."""
+    """The newest snapshot of each venue this process has read; an epoch change replaces it.
+    Each entry remembers when its epoch was last confirmed, so that under load the manifest
+    path can skip the epoch read for a moment (`recent`)."""
 
     def __init__(self) -> None:
         self._snapshots = _Bounded(MAX_LOCAL_SNAPSHOTS)
         self._lock = threading.Lock()
 
     def get(self, venue_id: uuid.UUID, epoch: int) -> VenueSnapshot | None:
-        snapshot: VenueSnapshot | None = self._snapshots.get(venue_id)
-        return snapshot if snapshot is not None and snapshot.epoch == epoch else None
+        entry = self._snapshots.get(venue_id)
+        return entry[0] if entry is not None and entry[0].epoch == epoch else None
 
-    def put(self, snapshot: VenueSnapshot) -> None:
+    def recent(self, venue_id: uuid.UUID, now: datetime, within: timedelta) -> VenueSnapshot | None:
+        """The snapshot if its epoch was confirmed less than `within` before `now`."""
+        entry = self._snapshots.get(venue_id)
+        if entry is None or not timedelta(0) <= now - entry[1] < within:
+            return None
+        snapshot: VenueSnapshot = entry[0]
+        return snapshot
+
+    def put(self, snapshot: VenueSnapshot, confirmed_at: datetime) -> None:
         with self._lock:
             current = self._snapshots.get(snapshot.venue_id)
-            if current is None or current.epoch <= snapshot.epoch:
-                self._snapshots.store(snapshot.venue_id, snapshot)
+            if current is None or current[0].epoch <= snapshot.epoch:
+                self._snapshots.store(snapshot.venue_id, (snapshot, confirmed_at))
 
 
 def manifest_to_json(manifest: Manifest) -> dict[str, Any]:

@@ -22,6 +22,9 @@ from signage.scheduling.resolver import next_check_seconds, resolve_compiled
 from signage.storage.base import ObjectStorage
 
 DEFAULT_POLL_SECONDS = 60
+# Under load many screens of a venue poll each second; one epoch read per venue per second
+# serves them all, and a publish still reaches every screen at its next poll (§15).
+EPOCH_RECHECK = timedelta(seconds=1)
 # After a failure the player is asked back sooner than usual, but not in a tight loop.
 DEGRADED_POLL_SECONDS = 30
 
@@ -40,7 +43,7 @@ class ManifestService:
         self, session: Session, venue_id: uuid.UUID, device_id: uuid.UUID, now: datetime
     ) -> Manifest:
         """What `device_id` should play now, as a Manifest with its ETag (§27.8.1)."""
-        snapshot = self.snapshot(session, venue_id, now)
+        snapshot = self.snapshot(session, venue_id, now, fresh=False)
         device = snapshot.devices.get(device_id)
         if device is None:  # removed, or moved to another venue since the token was issued
             raise AuthenticationError("This device is not registered here; pair it again.")
@@ -54,13 +57,20 @@ class ManifestService:
         etag = manifest_etag(device.settings, playlist, valid_to)
         return Manifest(etag, valid_to, device.settings, playlist)
 
-    def snapshot(self, session: Session, venue_id: uuid.UUID, now: datetime) -> VenueSnapshot:
-        """The venue's snapshot at its current epoch, from this process's cache when it can."""
+    def snapshot(
+        self, session: Session, venue_id: uuid.UUID, now: datetime, *, fresh: bool = True
+    ) -> VenueSnapshot:
+        """The venue's snapshot at its current epoch, from this process's cache when it can.
+        Not `fresh`: an epoch confirmed within EPOCH_RECHECK is trusted without reading it."""
+        if not fresh:
+            recent = self.snapshots.recent(venue_id, now, EPOCH_RECHECK)
+            if recent is not None:
+                return recent
         epoch = current_epoch(session, venue_id)
         snapshot = self.snapshots.get(venue_id, epoch)
         if snapshot is None:
             snapshot = load_snapshot(session, venue_id, epoch, now)
-            self.snapshots.put(snapshot)
+        self.snapshots.put(snapshot, now)
         return snapshot
 
     def body(

@@ -309,3 +309,28 @@ def test_the_redis_store_shares_rendered_documents_and_last_good_manifests(
     assert last_good is not None
     assert last_good.etag == body["manifestEtag"]
     assert last_good.valid_to_utc == datetime.fromisoformat(body["validToUtc"]).astimezone(UTC)
+
+
+def test_under_load_the_epoch_is_read_at_most_once_a_second_per_venue(
+    app: FastAPI,
+    client: TestClient,
+    as_role: Signer,
+    demo: Demo,
+    screen: PairedDevice,
+    clock: FakeClock,
+) -> None:
+    from tests.support.ratelimit import UnlimitedRateLimiter
+
+    app.state.context.rate_limiter = UnlimitedRateLimiter()
+    headers = as_role("manager")
+    first, second = (ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2))
+    published_playlist(client, headers, venue_playlists(demo), [first.asset_id], "One")
+    before = client.get("/v1/player/manifest", headers=screen.headers).json()
+    clock.advance(seconds=0.3)  # published later than "One", so it is the last published
+    published_playlist(client, headers, venue_playlists(demo), [second.asset_id], "Two")
+    clock.advance(seconds=0.3)
+    still = client.get("/v1/player/manifest", headers=screen.headers).json()
+    assert still["manifestEtag"] == before["manifestEtag"]  # epoch trusted for 1 s
+    clock.advance(seconds=0.5)
+    after = client.get("/v1/player/manifest", headers=screen.headers).json()
+    assert after["playlist"]["items"][0]["assetId"] == str(second.asset_id)
