@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from api.schemas.base import ApiModel
+from api.schemas.base import ApiModel, DisplayName
 from signage.enums import (
     CommandStatus,
     CommandType,
@@ -48,7 +48,7 @@ class PairingStatusOut(ApiModel):
 
 class PairingClaimIn(ApiModel):
     pairing_code: str = Field(min_length=4, max_length=16)
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     group_id: uuid.UUID | None = None
 
 
@@ -111,7 +111,7 @@ class DeviceOut(ApiModel):
 
 
 class DevicePatch(ApiModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: DisplayName | None = None
     primary_group_id: uuid.UUID | None = None
     timezone: str | None = Field(default=None, max_length=64)
     run_mode: RunMode | None = None
@@ -124,7 +124,7 @@ class DevicePatch(ApiModel):
 
 
 class GroupIn(ApiModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
 
 
 class GroupOut(ApiModel):

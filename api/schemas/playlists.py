@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.base import ApiModel
+from api.schemas.base import ApiModel, DisplayName
 from signage.enums import AssetStatus, AssetType, ContentScope, PublishSource
 
 
@@ -25,11 +25,11 @@ class PresenceOut(ApiModel):
 
 
 class PlaylistCreateIn(ApiModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
 
 
 class PlaylistRenameIn(ApiModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
 
 
 class PlaylistItemIn(ApiModel):

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from api.schemas.base import ApiModel
+from api.schemas.base import ApiModel, DisplayName
 from api.schemas.playlists import EditorOut
 from signage.enums import OverrideTargetType, PublishEventType, SlotTargetType
 from signage.scheduling.model import FallbackSource, ResolutionReason
@@ -60,7 +60,7 @@ class OverrideIn(ApiModel):
     target_type: OverrideTargetType = OverrideTargetType.VENUE
     target_id: uuid.UUID | None = Field(default=None, description="Omit for the whole venue")
     playlist_id: uuid.UUID
-    name: str | None = Field(default=None, max_length=200)
+    name: DisplayName | None = None
     starts_at_utc: datetime | None = Field(default=None, description="Omit to start now")
     ends_at_utc: datetime | None = Field(default=None, description="Omit: until cancelled")
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import Field, IPvAnyAddress
 
-from api.schemas.base import ApiModel
+from api.schemas.base import ApiModel, DisplayName
 from signage.enums import ActorType, Capability, TenantRole, UserStatus, VenueRole
 
 
 class VenueIn(ApiModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     timezone: str = Field(min_length=1, max_length=64, examples=["Europe/London"])
     address_line1: str | None = Field(default=None, max_length=200)
     address_line2: str | None = Field(default=None, max_length=200)

@@ -359,3 +359,17 @@ def test_presence_shows_other_editors_until_their_announcement_expires(
     client.post(f"{url}/presence", headers=as_role("editor"))
     assert client.delete(f"{url}/presence", headers=as_role("editor")).status_code == 204
     assert client.get(url, headers=as_role("viewer")).json()["editors"] == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", "Happy\nhour", "bell\x07", "x" * 201])
+def test_names_are_trimmed_and_refuse_control_characters(
+    client: TestClient, as_role: Signer, demo: Demo, name: str
+) -> None:
+    response = client.post(venue_base(demo), json={"name": name}, headers=as_role("editor"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.name"
+
+
+def test_a_name_is_stored_trimmed(client: TestClient, as_role: Signer, demo: Demo) -> None:
+    response = client.post(venue_base(demo), json={"name": "  Lunch  "}, headers=as_role("editor"))
+    assert response.json()["name"] == "Lunch"
