@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from api import webapp
 from api.context import AppContext, system_clock
 from api.media_origin import create_media_origin
 from api.middleware import RequestContextMiddleware
@@ -79,6 +80,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.include_router(ops.router)  # §21 alerts and dashboard
+    webapp.install(app)  # the manager web app under /app (issue #9), not in the OpenAPI schema
     if isinstance(context.storage, LocalStorage):
         # The embedded default's CDN stand-in: signed PUT/GET of media (§32.3).
         app.mount(MEDIA_MOUNT_PATH, create_media_origin(context.storage, clock=clock))

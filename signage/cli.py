@@ -264,6 +264,7 @@ def _print_banner(
         "",
         "Signage platform is up.",
         f"  API          {base}  (docs {base}/docs, ready {base}/readyz)",
+        f"  Web app      {base}/app/  (sign in as a demo user)",
     ]
     if with_dagster:
         lines.append(f"  Dagster UI   http://{settings.api_host}:{settings.dagster_port}")

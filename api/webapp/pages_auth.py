@@ -1,0 +1,86 @@
+"""Signing in and out (§27.3 semantics), and the venue picker (§27.3 accessible venues)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from api.auth import anonymous_audit_context
+from api.deps import ContextDep, SessionDep
+from api.ratelimit import client_ip_address, enforce
+from api.routes.auth import INVALID_CREDENTIALS
+from api.webapp.rendering import PageRoute, redirect, render
+from api.webapp.session import (
+    REFRESH_COOKIE,
+    CheckedForm,
+    WebUser,
+    end_session,
+    start_session,
+)
+from signage.auth import sessions
+from signage.auth.roles import accessible_venues
+from signage.pagination import MAX_LIMIT, PageRequest
+from signage.ratelimit import LimitCategory
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+HOME = "/app/"
+
+
+def safe_next(wanted: str | None) -> str:
+    """Only a page of this app: never another site (no open redirect)."""
+    if wanted and wanted.startswith("/app/") and not wanted.startswith("//"):
+        return wanted
+    return HOME
+
+
+@router.get("/app")
+def app_root(request: Request) -> Response:
+    return redirect(request, HOME)
+
+
+@router.get("/app/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=safe_next(next), email="", error=None)
+
+
+@router.post("/app/login")
+def login(
+    request: Request, context: ContextDep, session: SessionDep, form: CheckedForm
+) -> Response:
+    email = form.get("email", "").strip()
+    enforce(request, context, LimitCategory.LOGIN_PER_IP, client_ip_address(request) or "unknown")
+    enforce(request, context, LimitCategory.LOGIN_PER_ACCOUNT, email.lower())
+    outcome = sessions.login(
+        session,
+        context.tokens,
+        email=email,
+        password=form.get("password", ""),
+        now=context.clock(),
+        who=anonymous_audit_context(request),
+    )
+    wanted = safe_next(form.get("next"))
+    if isinstance(outcome, sessions.Rejected):
+        session.commit()  # the audit row of a failed attempt outlives the refusal
+        return render(
+            request, "login.html", 401, next=wanted, email=email, error=INVALID_CREDENTIALS
+        )
+    start_session(request, context, outcome)
+    return redirect(request, wanted)
+
+
+@router.post("/app/logout")
+def logout(
+    request: Request, context: ContextDep, session: SessionDep, form: CheckedForm
+) -> Response:
+    presented = request.cookies.get(REFRESH_COOKIE)
+    if presented:
+        who = anonymous_audit_context(request)
+        sessions.logout(session, presented=presented, now=context.clock(), who=who)
+    end_session(request)
+    return redirect(request, "/app/login")
+
+
+@router.get("/app/")
+def venue_picker(request: Request, user: WebUser, session: SessionDep) -> Response:
+    found = accessible_venues(session, user, PageRequest(limit=MAX_LIMIT))
+    return render(request, "venues.html", venues=found.items, more=found.next_cursor is not None)

@@ -1,0 +1,210 @@
+"""A venue's screens: live status, support commands (§18), pairing by code (§8) and the
+"what plays when" timeline of one screen (§21), on the domain calls the /v1 routes make."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from api.auth import user_audit_context
+from api.deps import ContextDep, NowDep, SessionDep
+from api.ratelimit import client_ip_address, enforce
+from api.routes.scheduling import timeline
+from api.schemas.devices import DeviceOut
+from api.views import device_out
+from api.webapp.access import abilities, may, open_venue
+from api.webapp.rendering import PageRoute, redirect, render
+from api.webapp.session import CheckedForm, WebUser
+from signage.auth.policy import VenueAction
+from signage.auth.principal import UserPrincipal
+from signage.auth.roles import accessible_venues
+from signage.db.models import Venue
+from signage.devices import commands, pairing, registry
+from signage.enums import CommandType
+from signage.errors import ValidationFailedError
+from signage.pagination import MAX_LIMIT, PageRequest
+from signage.ratelimit import LimitCategory
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The support commands offered on a phone (§18); the rest stay on /v1 and the ops console.
+WEB_COMMANDS = {
+    CommandType.REQUEST_MANIFEST_REFRESH: "Refresh content",
+    CommandType.RESTART_PLAYBACK_LOOP: "Restart playback",
+}
+RECENT_COMMANDS = 5
+DEVICE_POLL_SECONDS = 30  # the device list refreshes itself; heartbeats come every 60 s
+
+
+def _device_list(session: Session, venue: Venue, now: datetime) -> list[DeviceOut]:
+    found = registry.list_devices(
+        session, venue, registry.DeviceFilters(), PageRequest(limit=MAX_LIMIT), now
+    )
+    return [device_out(view) for view in found.items]
+
+
+@router.get("/app/venues/{venue_id}")
+def venue_page(
+    venue_id: uuid.UUID, request: Request, user: WebUser, session: SessionDep, now: NowDep
+) -> Response:
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    return render(
+        request,
+        "venue.html",
+        venue=venue,
+        can=abilities(user, venue.id),
+        devices=_device_list(session, venue, now),
+        poll_seconds=DEVICE_POLL_SECONDS,
+    )
+
+
+@router.get("/app/venues/{venue_id}/device-list")
+def device_list_fragment(
+    venue_id: uuid.UUID, request: Request, user: WebUser, session: SessionDep, now: NowDep
+) -> Response:
+    """The device list alone, for the page's periodic refresh (htmx)."""
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    return render(
+        request,
+        "_device_list.html",
+        venue=venue,
+        devices=_device_list(session, venue, now),
+        poll_seconds=DEVICE_POLL_SECONDS,
+    )
+
+
+@router.get("/app/venues/{venue_id}/devices/{device_id}")
+def device_page(
+    venue_id: uuid.UUID,
+    device_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    now: NowDep,
+    sent: str | None = None,
+) -> Response:
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    view = registry.get_device(session, venue, device_id, now)
+    recent = commands.history(session, view.device, PageRequest(limit=RECENT_COMMANDS), now)
+    return render(
+        request,
+        "device.html",
+        venue=venue,
+        device=device_out(view),
+        can=abilities(user, venue.id),
+        commands=recent.items,
+        command_labels={c.value: label for c, label in WEB_COMMANDS.items()},
+        sent=WEB_COMMANDS.get(CommandType(sent)) if sent in set(CommandType) else None,
+    )
+
+
+def _web_command(value: str) -> CommandType:
+    if value not in {c.value for c in WEB_COMMANDS}:
+        raise ValidationFailedError(f"{value or 'No command'} cannot be sent from here.")
+    return CommandType(value)
+
+
+@router.post("/app/venues/{venue_id}/devices/{device_id}/commands")
+def send_command(
+    venue_id: uuid.UUID,
+    device_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    form: CheckedForm,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
+    command_type = _web_command(form.get("type", ""))
+    device = registry.get_device(session, venue, device_id, now).device
+    who = user_audit_context(request, user)
+    commands.issue(session, device, command_type, {}, issued_by=user.user_id, now=now, who=who)
+    return redirect(request, f"/app/venues/{venue.id}/devices/{device.id}?sent={command_type}")
+
+
+@router.get("/app/venues/{venue_id}/devices/{device_id}/timeline")
+def device_timeline(
+    venue_id: uuid.UUID,
+    device_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    context: ContextDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """The /v1 timeline route's answer for this device over its default window (7 days)."""
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    device = registry.get_device(session, venue, device_id, now).device
+    plan = timeline(venue, context, session, now, None, None, device.id, None)
+    return render(request, "timeline.html", venue=venue, device=device, plan=plan)
+
+
+# -- pairing ----------------------------------------------------------------------------------
+
+
+def _managed_venues(session: Session, user: UserPrincipal) -> list[Venue]:
+    found = accessible_venues(session, user, PageRequest(limit=MAX_LIMIT))
+    return [venue for venue, _ in found.items if may(user, venue.id, VenueAction.MANAGE)]
+
+
+@router.get("/app/pair")
+def pair_page(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    code: str | None = None,
+    venue: uuid.UUID | None = None,
+) -> Response:
+    """Where a screen's QR code leads (`qrPayload`, §27.7), and "Pair a screen" on a venue."""
+    return render(
+        request,
+        "pair.html",
+        venues=_managed_venues(session, user),
+        code=(code or "")[:16],
+        chosen=venue,
+    )
+
+
+@router.post("/app/pair")
+def pair_screen(
+    request: Request,
+    user: WebUser,
+    form: CheckedForm,
+    context: ContextDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    venue = open_venue(session, user, _uuid_field(form, "venue_id"), VenueAction.MANAGE)
+    code, name = form.get("code", "").strip(), form.get("name", "").strip()
+    if not code or not name or len(code) > 16 or len(name) > 200:
+        raise ValidationFailedError("Type the code the screen shows and give the screen a name.")
+    ip = client_ip_address(request) or "unknown"
+    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_IP, ip, tenant_id=user.tenant_id)
+    enforce(
+        request,
+        context,
+        LimitCategory.PAIRING_CLAIM_PER_VENUE,
+        str(venue.id),
+        tenant_id=user.tenant_id,
+    )
+    device = pairing.claim(
+        session,
+        user,
+        venue,
+        code=code,
+        name=name,
+        group_id=None,
+        now=now,
+        who=user_audit_context(request, user),
+    )
+    return redirect(request, f"/app/venues/{venue.id}/devices/{device.id}")
+
+
+def _uuid_field(form: dict[str, str], name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(form.get(name, ""))
+    except ValueError:
+        raise ValidationFailedError(f"Choose a {name.removesuffix('_id')}.") from None

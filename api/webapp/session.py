@@ -1,0 +1,240 @@
+"""The web app's sign-in session: the same tokens /v1 issues, kept in cookies (§25.2, §25.8).
+
+The browser never sees a token: the access token (15 min) and the rotating refresh token live in
+HttpOnly, SameSite=Strict cookies scoped to /app, Secure except on a local plain-HTTP host. A
+request is the user its access token says, exactly as `api.auth.current_user` decides for a
+bearer token; an expired one is renewed with the refresh token (rotation and reuse detection
+are the domain's, §25.7). Every state-changing form carries a CSRF token that must equal the
+HttpOnly CSRF cookie (double submit): a cross-site page can neither read it nor, with
+SameSite=Strict, make the browser send the cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request, Response
+
+from api.auth import anonymous_audit_context, management_rate_limit
+from api.context import AppContext
+from api.deps import ContextDep, SessionDep
+from api.ratelimit import enforce
+from signage.auth import sessions
+from signage.auth.principal import UserPrincipal
+from signage.auth.roles import venue_roles_of
+from signage.auth.tokens import decode_access_token
+from signage.config import Environment
+from signage.db.models import User
+from signage.errors import AuthenticationError
+from signage.ratelimit import LimitCategory
+
+COOKIE_PATH = "/app"
+ACCESS_COOKIE = "signage_access"
+REFRESH_COOKIE = "signage_refresh"
+CSRF_COOKIE = "signage_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# Hosts where a developer runs `make run` over plain HTTP; "testserver" is Starlette's
+# TestClient. Everywhere else the cookies are Secure (§25.8).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "testserver"})
+PENDING_COOKIES = "webapp_cookies"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 64 * 1024
+
+
+class LoginRequiredError(Exception):
+    """No valid session: the page answers with a redirect to the login page."""
+
+
+class CsrfRefusedError(Exception):
+    """A state-changing request whose CSRF token is missing or wrong: a 403 page."""
+
+
+@dataclass(frozen=True)
+class CookieChange:
+    name: str
+    value: str | None  # None deletes the cookie
+    max_age_seconds: int | None = None
+
+
+def _pending(request: Request) -> list[CookieChange]:
+    changes: list[CookieChange] = request.scope.setdefault("state", {}).setdefault(
+        PENDING_COOKIES, []
+    )
+    return changes
+
+
+def cookie_is_secure(request: Request, context: AppContext) -> bool:
+    if context.settings.environment is Environment.PRODUCTION:
+        return True
+    return request.url.scheme == "https" or request.url.hostname not in LOCAL_HOSTS
+
+
+def apply_cookies(request: Request, response: Response) -> Response:
+    """Write the cookie changes a request decided on (login, refresh, logout) to its answer."""
+    context: AppContext = request.app.state.context
+    secure = cookie_is_secure(request, context)
+    for change in _pending(request):
+        if change.value is None:
+            response.delete_cookie(
+                change.name, path=COOKIE_PATH, secure=secure, httponly=True, samesite="strict"
+            )
+        else:
+            response.set_cookie(
+                change.name,
+                change.value,
+                max_age=change.max_age_seconds,
+                path=COOKIE_PATH,
+                secure=secure,
+                httponly=True,
+                samesite="strict",
+            )
+    return response
+
+
+def _refresh_lifetime_seconds(context: AppContext) -> int:
+    return int(context.tokens.refresh_lifetime.total_seconds())
+
+
+def keep_tokens(request: Request, context: AppContext, issued: sessions.IssuedTokens) -> None:
+    now = context.clock()
+    _pending(request).extend(
+        [
+            CookieChange(
+                ACCESS_COOKIE,
+                issued.access_token,
+                int((issued.access_expires_at - now).total_seconds()),
+            ),
+            CookieChange(
+                REFRESH_COOKIE,
+                issued.refresh_token,
+                int((issued.refresh_expires_at - now).total_seconds()),
+            ),
+        ]
+    )
+
+
+def start_session(request: Request, context: AppContext, issued: sessions.IssuedTokens) -> None:
+    """After a login: the tokens, and a fresh CSRF token so none chosen before login survives."""
+    keep_tokens(request, context, issued)
+    new_csrf = secrets.token_urlsafe(32)
+    _pending(request).append(
+        CookieChange(CSRF_COOKIE, new_csrf, _refresh_lifetime_seconds(context))
+    )
+    request.state.csrf_token = new_csrf
+
+
+def end_session(request: Request) -> None:
+    _pending(request).extend(
+        CookieChange(name, None) for name in (ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE)
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms of this page carry; minted (and set as a cookie) when there is none."""
+    known: str | None = getattr(request.state, "csrf_token", None) or request.cookies.get(
+        CSRF_COOKIE
+    )
+    if known:
+        return known
+    context: AppContext = request.app.state.context
+    minted = secrets.token_urlsafe(32)
+    _pending(request).append(CookieChange(CSRF_COOKIE, minted, _refresh_lifetime_seconds(context)))
+    request.state.csrf_token = minted
+    return minted
+
+
+def _principal_from_access_token(
+    context: AppContext, session: SessionDep, token: str
+) -> UserPrincipal:
+    """What `api.auth.current_user` makes of a bearer token, for the cookie's token."""
+    claims = decode_access_token(context.tokens.key, token, context.clock())
+    venue_roles = claims.venue_roles
+    if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
+        venue_roles = venue_roles_of(session, claims.user_id)
+    return UserPrincipal(
+        user_id=claims.user_id,
+        tenant_id=claims.tenant_id,
+        tenant_roles=claims.tenant_roles,
+        venue_roles=venue_roles,
+        capabilities=claims.capabilities,
+    )
+
+
+def _renewed(request: Request, context: AppContext, session: SessionDep) -> UserPrincipal:
+    """An expired access token renewed with the refresh cookie (the /v1/auth/refresh rules)."""
+    presented = request.cookies.get(REFRESH_COOKIE)
+    if not presented:
+        raise LoginRequiredError()
+    owner = sessions.refresh_token_owner(session, presented)
+    if owner is not None:
+        enforce(request, context, LimitCategory.REFRESH_PER_USER, str(owner))
+    outcome = sessions.refresh(
+        session,
+        context.tokens,
+        presented=presented,
+        now=context.clock(),
+        who=anonymous_audit_context(request),
+    )
+    if isinstance(outcome, sessions.Rejected):
+        session.commit()  # a detected reuse revokes the family even though we sign out
+        end_session(request)
+        raise LoginRequiredError()
+    keep_tokens(request, context, outcome)
+    return outcome.principal
+
+
+def signed_in_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
+    """The user of a page; rate-limited like every /v1 management route (§27.1)."""
+    token = request.cookies.get(ACCESS_COOKIE)
+    principal: UserPrincipal | None = None
+    if token:
+        try:
+            principal = _principal_from_access_token(context, session, token)
+        except AuthenticationError:
+            principal = None  # expired or tampered with: try the refresh token
+    if principal is None:
+        principal = _renewed(request, context, session)
+    request.state.principal = principal
+    management_rate_limit(request, context, principal)
+    record = session.get(User, principal.user_id)
+    request.state.user_name = record.display_name if record is not None else None
+    return principal
+
+
+WebUser = Annotated[UserPrincipal, Depends(signed_in_user)]
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The urlencoded body of a form post (first value of each field). The app ships no
+    multipart parser and the pages post no files, so other bodies are refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if content_type != FORM_CONTENT_TYPE or len(body) > MAX_FORM_BYTES:
+        return {}
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items()}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def require_csrf(request: Request, fields: Mapping[str, str]) -> None:
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = fields.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise CsrfRefusedError()
+
+
+def checked_form(request: Request, fields: FormFields) -> dict[str, str]:
+    """A state-changing form whose CSRF token matched."""
+    require_csrf(request, fields)
+    return fields
+
+
+CheckedForm = Annotated[dict[str, str], Depends(checked_form)]

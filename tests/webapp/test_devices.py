@@ -1,0 +1,190 @@
+"""The venue's screens on the web app: status, commands and pairing for managers only (§5, §18)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import Signer
+from tests.support.demo import Demo
+from tests.support.devices import pair, poll_status, start_pairing
+from tests.webapp.web import browser, csrf_of, post_form, signed_in
+
+
+def venue_url(demo: Demo) -> str:
+    return f"/app/venues/{demo.fortescue_id}"
+
+
+def commands_of(client: TestClient, as_role: Signer, demo: Demo, device_id: str) -> list[str]:
+    url = f"/v1/venues/{demo.fortescue_id}/devices/{device_id}/commands"
+    response = client.get(url, headers=as_role("manager"))
+    assert response.status_code == 200, response.text
+    return [c["type"] for c in response.json()["items"]]
+
+
+def test_the_venue_page_lists_screens_with_their_status(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    pair(client, as_role("manager"), demo.fortescue_id, name="Bar screen")
+
+    page = signed_in(client, "viewer").get(venue_url(demo))
+
+    assert page.status_code == 200
+    assert "Bar screen" in page.text
+    assert "Offline" in page.text  # no heartbeat yet
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text
+
+
+def test_a_manager_sends_a_support_command(client: TestClient, as_role: Signer, demo: Demo) -> None:
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+
+    response = post_form(
+        signed_in(client, "manager"),
+        device_url,
+        f"{device_url}/commands",
+        type="REQUEST_MANIFEST_REFRESH",
+    )
+
+    assert response.status_code == 303
+    shown = client.get(response.headers["location"]).text
+    assert "Sent: Refresh content" in shown
+    assert "pending" in shown
+    assert commands_of(client, as_role, demo, screen.device_id) == ["REQUEST_MANIFEST_REFRESH"]
+
+
+def test_a_viewer_sees_no_manager_buttons_and_is_refused_their_posts(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+    viewer = signed_in(browser(app), "viewer")
+
+    venue_page, device_page = viewer.get(venue_url(demo)).text, viewer.get(device_url).text
+    assert "Pair a screen" not in venue_page
+    assert "/commands" not in device_page
+    assert "Restart playback" not in device_page
+
+    refused = viewer.post(
+        f"{device_url}/commands",
+        data={"csrf_token": csrf_of(device_page), "type": "RESTART_PLAYBACK_LOOP"},
+    )
+    assert refused.status_code == 403
+    assert "VENUE_MANAGER" in refused.text
+    assert "Traceback" not in refused.text
+    assert commands_of(client, as_role, demo, screen.device_id) == []
+
+
+def test_a_command_post_without_the_csrf_token_is_refused(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    manager = signed_in(client, "manager")
+
+    response = manager.post(
+        f"{venue_url(demo)}/devices/{screen.device_id}/commands",
+        data={"type": "RESTART_PLAYBACK_LOOP", "csrf_token": "forged"},
+    )
+
+    assert response.status_code == 403
+    assert commands_of(client, as_role, demo, screen.device_id) == []
+
+
+def test_only_the_two_phone_commands_can_be_sent(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+
+    response = post_form(
+        signed_in(client, "manager"), device_url, f"{device_url}/commands", type="CLEAR_CACHE_ALL"
+    )
+
+    assert response.status_code == 422
+    assert commands_of(client, as_role, demo, screen.device_id) == []
+
+
+def test_a_manager_pairs_a_screen_by_typing_its_code(client: TestClient, demo: Demo) -> None:
+    started = start_pairing(client)
+    manager = signed_in(client, "manager")
+    pair_url = f"/app/pair?code={started['pairingCode']}&venue={demo.fortescue_id}"
+    assert started["pairingCode"] in manager.get(pair_url).text  # the QR link fills the code in
+
+    response = post_form(
+        manager,
+        pair_url,
+        "/app/pair",
+        venue_id=str(demo.fortescue_id),
+        code=started["pairingCode"].lower(),
+        name="Window screen",
+    )
+
+    assert response.status_code == 303
+    status = poll_status(client, started)
+    assert status["status"] == "COMPLETED"
+    assert response.headers["location"].endswith(f"/devices/{status['deviceId']}")
+    assert "Window screen" in manager.get(response.headers["location"]).text
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_pairing_needs_the_manager_role(client: TestClient, demo: Demo, role: str) -> None:
+    started = start_pairing(client)
+    person = signed_in(client, role)
+    assert "needs the venue manager role" in person.get("/app/pair").text
+
+    response = post_form(
+        person,
+        "/app/pair",
+        "/app/pair",
+        venue_id=str(demo.fortescue_id),
+        code=started["pairingCode"],
+        name="Sneaky",
+    )
+
+    assert response.status_code == 403
+    assert poll_status(client, started)["status"] == "PENDING"
+
+
+def test_a_wrong_code_is_explained(client: TestClient, demo: Demo) -> None:
+    response = post_form(
+        signed_in(client, "manager"),
+        "/app/pair",
+        "/app/pair",
+        venue_id=str(demo.fortescue_id),
+        code="ZZZZZZ",
+        name="Nowhere",
+    )
+    assert response.status_code == 404
+    assert "No screen is showing that code" in response.text
+
+
+def test_error_pages_are_html_not_problem_json(client: TestClient, demo: Demo) -> None:
+    manager = signed_in(client, "manager")
+    for path, status in (
+        (f"/app/venues/{demo.other_venue_id}", 404),  # another tenant's venue
+        (f"/app/venues/{demo.badger_id}", 404),  # no role there: hidden, as on /v1
+        ("/app/venues/not-a-uuid", 404),
+        ("/app/no/such/page", 404),
+    ):
+        response = manager.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert "Your venues" in response.text
+
+
+def test_an_unexpected_failure_is_a_500_page_without_a_trace(
+    client: TestClient, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = signed_in(client, "manager")
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("api.webapp.pages_auth.accessible_venues", broken)
+    response = manager.get("/app/")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text

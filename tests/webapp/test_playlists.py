@@ -1,0 +1,176 @@
+"""Playlists on the web app: items and publish state, reorder with If-Match and the 412
+conflict message, publish for managers, presence (§15, §16)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from signage.enums import AssetStatus, AssetType
+from tests.conftest import Signer
+from tests.support.content import create_playlist, ready_asset, set_items
+from tests.support.demo import Demo
+from tests.webapp.web import browser, etag_of, post_form, signed_in
+
+
+def venue_playlist(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo, *, all_ready: bool = True
+) -> tuple[str, list[uuid.UUID]]:
+    """A draft venue playlist of an image, a video and a third image; (page URL, asset ids)."""
+    last_status = AssetStatus.READY if all_ready else AssetStatus.PROCESSING
+    assets = [
+        ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=1).asset_id,
+        ready_asset(
+            app, demo.tenant_id, demo.fortescue_id, seed=2, asset_type=AssetType.VIDEO
+        ).asset_id,
+        ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=3, status=last_status).asset_id,
+    ]
+    base = f"/v1/venues/{demo.fortescue_id}/playlists"
+    playlist_id, etag = create_playlist(client, as_role("editor"), base, "Happy hour")
+    set_items(client, as_role("editor"), f"{base}/{playlist_id}", etag, assets)
+    return f"/app/venues/{demo.fortescue_id}/playlists/{playlist_id}", assets
+
+
+def api_item_names(client: TestClient, as_role: Signer, page_url: str) -> list[str]:
+    response = client.get(page_url.replace("/app/", "/v1/"), headers=as_role("editor"))
+    return [i["assetDisplayName"] for i in response.json()["items"]]
+
+
+def move_form(page_html: str, position: int) -> dict[str, str]:
+    """The hidden item id of the `position`-th item's forms."""
+    ids = [part.split('"')[0] for part in page_html.split('name="item_id" value="')[1:]]
+    return {"item_id": ids[position * 2], "etag": etag_of(page_html)}
+
+
+def test_the_playlist_page_shows_items_and_publish_state(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    viewer = signed_in(client, "viewer")
+
+    listing = viewer.get(f"/app/venues/{demo.fortescue_id}/playlists").text
+    assert "Happy hour" in listing
+    assert "3 items" in listing
+    assert "never published" in listing
+
+    page = viewer.get(page_url).text
+    assert "picture-1.png" in page
+    assert "picture-2.png" in page
+    assert "image" in page
+    assert "video" in page
+    assert "ready" in page
+    assert "10 s" in page
+    assert "12.4 s (video)" in page
+    assert "never published" in page
+    assert "/move" not in page
+    assert "/publish" not in page  # a viewer changes nothing
+
+
+def test_an_editor_reorders_with_up_and_down(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    page = editor.get(page_url).text
+    assert "/publish" not in page  # publishing is the manager's (§5)
+    assert page.count("disabled>") == 2  # only the first item's up and the last one's down
+
+    response = post_form(editor, page_url, f"{page_url}/move", direction="up", **move_form(page, 2))
+
+    assert response.status_code == 303
+    assert response.headers["location"] == page_url
+    assert api_item_names(client, as_role, page_url) == [
+        "picture-1.png",
+        "picture-3.png",
+        "picture-2.png",
+    ]
+
+
+def test_a_stale_page_gets_the_conflict_message_and_a_reload_link(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, assets = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    page = editor.get(page_url).text
+    # Someone else changes the playlist after the page was rendered.
+    api_url = page_url.replace("/app/", "/v1/")
+    current = client.get(api_url, headers=as_role("manager")).headers["ETag"]
+    set_items(client, as_role("manager"), api_url, current, list(reversed(assets)))
+
+    response = post_form(
+        editor, page_url, f"{page_url}/move", direction="down", **move_form(page, 0)
+    )
+
+    assert response.status_code == 412
+    assert "Someone else changed this playlist" in response.text
+    assert f'href="{page_url}"' in response.text  # the reload link
+    assert api_item_names(client, as_role, page_url)[0] == "picture-3.png"  # theirs kept
+
+
+def test_a_move_without_an_etag_is_refused(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    form = move_form(editor.get(page_url).text, 0)
+
+    response = post_form(editor, page_url, f"{page_url}/move", item_id=form["item_id"])
+
+    assert response.status_code == 428
+
+
+def test_a_manager_publishes_and_a_viewer_cannot(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    viewer = signed_in(browser(app), "viewer")
+    viewer_page = viewer.get(page_url).text
+    refused = post_form(
+        viewer,
+        page_url,
+        f"{page_url}/publish",
+        etag=etag_of(signed_in(client, "manager").get(page_url).text),
+    )
+    assert refused.status_code == 403
+    assert "Publish draft" not in viewer_page
+
+    manager_page = client.get(page_url).text
+    assert "Publish draft v2" in manager_page
+    response = post_form(client, page_url, f"{page_url}/publish", etag=etag_of(manager_page))
+
+    assert response.status_code == 303
+    assert "Published." in client.get(response.headers["location"]).text
+    published = client.get(page_url.replace("/app/", "/v1/"), headers=as_role("manager")).json()
+    assert published["publishedVersion"] == 1
+
+
+def test_publishing_with_an_item_not_ready_explains_why(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo, all_ready=False)
+    manager = signed_in(client, "manager")
+    page = manager.get(page_url).text
+    assert "processing" in page
+
+    response = post_form(manager, page_url, f"{page_url}/publish", etag=etag_of(page))
+
+    assert response.status_code == 422
+    assert "READY" in response.text
+
+
+def test_presence_shows_who_else_is_editing(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(browser(app), "editor")
+    announced = post_form(editor, page_url, f"{page_url}/presence")  # what htmx posts on load
+    assert announced.status_code == 200
+
+    page = signed_in(client, "manager").get(page_url).text
+
+    assert "Sam Editor is editing" in page
+    assert f'hx-post="{page_url}/presence"' in page
+    # The editor does not see themself.
+    assert "is editing" not in editor.get(page_url).text

@@ -1,0 +1,106 @@
+"""Signing in and out of the web app: cookies kept safely, CSRF on every form (§25.8)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.support.clock import FakeClock
+from tests.support.demo import Demo
+from tests.webapp.web import browser, csrf_of, sign_in, signed_in
+
+
+def test_anonymous_pages_redirect_to_the_login_page(client: TestClient, demo: Demo) -> None:
+    for path in ("/app/", f"/app/venues/{demo.fortescue_id}", "/app/pair"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/app/login?next={path}"
+
+
+def test_login_sets_httponly_strict_cookies_and_redirects(client: TestClient, demo: Demo) -> None:
+    response = sign_in(client, "manager")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/app/"
+    cookies = response.headers.get_list("set-cookie")
+    for name in ("signage_access", "signage_refresh", "signage_csrf"):
+        cookie = next(c for c in cookies if c.startswith(f"{name}="))
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+        assert "Path=/app" in cookie
+    assert "token" not in response.headers["location"]
+
+
+def test_cookies_are_secure_off_localhost(app: FastAPI, demo: Demo) -> None:
+    with TestClient(app, base_url="https://signage.example") as remote:
+        response = sign_in(remote, "manager")
+    assert response.status_code == 303
+    assert all("Secure" in c for c in response.headers.get_list("set-cookie"))
+
+
+def test_the_venue_picker_shows_exactly_the_venues_of_the_user(
+    client: TestClient, app: FastAPI, demo: Demo
+) -> None:
+    manager_page = signed_in(client, "manager").get("/app/").text
+    assert "Fortescue Arms" in manager_page
+    assert "Grumpy Badger" not in manager_page  # same tenant, no role there
+
+    admin_page = signed_in(browser(app), "admin").get("/app/").text
+    assert "Fortescue Arms" in admin_page
+    assert "Grumpy Badger" in admin_page
+    assert "Other Tavern" not in admin_page  # another tenant's venue is never listed
+
+
+def test_a_wrong_password_shows_the_form_again_without_a_session(
+    client: TestClient, demo: Demo
+) -> None:
+    response = sign_in(client, "manager", password="not-the-password")
+
+    assert response.status_code == 401
+    assert "e-mail or password is not correct" in response.text
+    assert not any(c.startswith("signage_access=") for c in response.headers.get_list("set-cookie"))
+
+
+def test_a_login_without_the_csrf_token_is_refused(client: TestClient, demo: Demo) -> None:
+    client.get("/app/login")
+    response = client.post(
+        "/app/login",
+        data={"email": "manager@demo.example", "password": "x"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "did not come from this site" in response.text
+
+
+def test_logout_ends_the_session(client: TestClient, demo: Demo) -> None:
+    home = signed_in(client, "manager").get("/app/")
+    refresh_token = client.cookies.get("signage_refresh")
+
+    response = client.post(
+        "/app/logout", data={"csrf_token": csrf_of(home.text)}, follow_redirects=False
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/app/login"
+    assert client.get("/app/", follow_redirects=False).status_code == 303
+    refreshed = client.post("/v1/auth/refresh", json={"refreshToken": refresh_token})
+    assert refreshed.status_code == 401  # the login itself was ended, not just the cookies
+
+
+def test_an_expired_access_token_is_renewed_with_the_refresh_cookie(
+    client: TestClient, demo: Demo, clock: FakeClock
+) -> None:
+    signed_in(client, "manager")
+    first_access = client.cookies.get("signage_access")
+    clock.advance(minutes=20)  # past the 15-minute access token
+
+    response = client.get("/app/")
+
+    assert response.status_code == 200
+    assert "Fortescue Arms" in response.text
+    assert client.cookies.get("signage_access") != first_access
+
+
+def test_pages_are_not_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith("/app")]
