@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -175,6 +176,8 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
         database.dispose()
         children = _children(settings, with_dagster=with_dagster)
         env = _child_env(settings, url)
+        if with_dagster:
+            _prepare_dagster_storage(env)
         try:
             for child in children:
                 if stop.requested:
@@ -231,6 +234,18 @@ def _children(settings: Settings, *, with_dagster: bool) -> list[Child]:
             ),
         ]
     return children
+
+
+def _prepare_dagster_storage(env: dict[str, str]) -> None:
+    """Create or migrate the Dagster instance's SQLite storage before its processes start: the
+    webserver and the daemon starting together on a fresh data dir race to create it, and
+    the loser's schedule storage fails its Alembic check (seen on a loaded machine)."""
+    typer.echo("dagster storage: preparing ...")
+    command = console_script("dagster", "instance", "migrate")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise PlatformStartError(f"cannot prepare the Dagster storage: {last}")
 
 
 def _child_env(settings: Settings, url: str) -> dict[str, str]:
