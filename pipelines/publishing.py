@@ -5,6 +5,7 @@ by a sensor when anything is published and by a daily schedule (time moves the w
 No `from __future__ import annotations` here: Dagster inspects annotations at definition time.
 """
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
@@ -23,13 +24,14 @@ from dagster import (
     in_process_executor,
     sensor,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pipelines.resources import PlatformDatabase, Warehouse
 from pipelines.rollups import DAILY
 from pipelines.telemetry import WAREHOUSE_WRITERS
 from signage.db.models import PublishEvent, Venue
 from signage.manifest.timeline import venue_timeline_rows
+from signage.publish_history import published_since
 from warehouse import publishing
 
 GROUP = "publishing"
@@ -71,6 +73,7 @@ _EVENT_COLUMNS = (
 
 class TimelineConfig(Config):
     as_of: str = ""  # ISO 8601 instant the window starts at; empty: now (time is a parameter)
+    venue_ids: list[str] = []  # the venues to refresh; empty: every venue
 
 
 @asset(pool=WAREHOUSE_WRITERS, group_name=GROUP)
@@ -80,13 +83,16 @@ def warehouse_venue_timelines(
     platform_db: PlatformDatabase,
     warehouse: Warehouse,
 ) -> MaterializeResult[None]:
-    """Every venue's groups and devices over the next 7 days, by the API's resolver."""
+    """Venues' groups and devices over the next 7 days, by the API's resolver: the venues a
+    publish touched (from the sensor), or every venue (the daily run)."""
     now = datetime.fromisoformat(config.as_of) if config.as_of else datetime.now(UTC)
     layout = warehouse.layout()
     venues = intervals = 0
+    wanted = select(Venue.id).where(Venue.deleted_at.is_(None))
+    if config.venue_ids:
+        wanted = wanted.where(Venue.id.in_([uuid.UUID(v) for v in config.venue_ids]))
     with platform_db.unit_of_work() as session:
-        venue_ids = session.scalars(select(Venue.id).where(Venue.deleted_at.is_(None))).all()
-        for venue_id in venue_ids:
+        for venue_id in session.scalars(wanted).all():
             rows = venue_timeline_rows(session, venue_id, now, TIMELINE_WINDOW)
             intervals += publishing.write_venue_timeline(layout, str(venue_id), rows)
             venues += 1
@@ -126,18 +132,27 @@ venue_timelines_schedule = ScheduleDefinition(
     default_status=DefaultSensorStatus.RUNNING,
 )
 def publishes_sensor(context: SensorEvaluationContext, platform_db: PlatformDatabase):  # type: ignore[no-untyped-def]
-    """After any publish, rollback or override: refresh the timelines and today's copy. The
-    cursor is the newest publish seen, so each publish triggers at most one refresh."""
+    """After any publish, rollback or override: refresh the timelines of the venues it touched
+    and the copy of the days it happened on. The cursor is the newest publish seen, so each
+    publish triggers one refresh."""
+    since = datetime.fromisoformat(context.cursor) if context.cursor else None
     with platform_db.unit_of_work() as session:
-        newest = session.scalar(select(func.max(PublishEvent.published_at)))
-    if newest is None or (context.cursor and newest.isoformat() <= context.cursor):
+        newest, venue_ids, days = published_since(session, since)
+    if newest is None:
         return SkipReason("nothing published since the last refresh")
     context.update_cursor(newest.isoformat())
-    return [
-        RunRequest(job_name=venue_timelines_job.name, run_key=f"timelines-{newest.isoformat()}"),
+    config = {"venue_ids": sorted(str(v) for v in venue_ids)}
+    timelines = RunRequest(
+        job_name=venue_timelines_job.name,
+        run_key=f"timelines-{newest.isoformat()}",
+        run_config={"ops": {"warehouse_venue_timelines": {"config": config}}},
+    )
+    copies = [
         RunRequest(
             job_name=publish_events_job.name,
-            run_key=f"publishes-{newest.isoformat()}",
-            partition_key=newest.astimezone(UTC).strftime("%Y-%m-%d"),
-        ),
+            run_key=f"publishes-{day}-{newest.isoformat()}",
+            partition_key=day,
+        )
+        for day in sorted(days)
     ]
+    return [timelines, *copies]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from signage.audit import AuditAction, AuditContext
 from signage.audit import record as record_audit
-from signage.db.models import PublishEvent
+from signage.db.models import PublishEvent, Venue
 from signage.enums import PublishEventType
 from signage.pagination import Page, PageRequest, paginate
 
@@ -94,3 +94,27 @@ def venue_publishes(
         descending=True,
         parse=[datetime.fromisoformat, uuid.UUID],
     )
+
+
+def published_since(
+    session: Session, since: datetime | None
+) -> tuple[datetime | None, set[uuid.UUID], set[str]]:
+    """What publishing after `since` (all of it when None) touched: the newest publish time,
+    the venues whose screens it can change (a shared playlist: every venue of its tenant) and
+    the UTC days it happened on. For refreshing warehouse copies incrementally."""
+    statement = select(PublishEvent.published_at, PublishEvent.tenant_id, PublishEvent.venue_id)
+    if since is not None:
+        statement = statement.where(PublishEvent.published_at > since)
+    rows = session.execute(statement).all()
+    if not rows:
+        return None, set(), set()
+    venues = {venue_id for _, _, venue_id in rows if venue_id is not None}
+    tenant_wide = {tenant_id for _, tenant_id, venue_id in rows if venue_id is None}
+    if tenant_wide:
+        venues |= set(
+            session.scalars(
+                select(Venue.id).where(Venue.tenant_id.in_(tenant_wide), Venue.deleted_at.is_(None))
+            )
+        )
+    days = {published_at.astimezone(UTC).strftime("%Y-%m-%d") for published_at, _, _ in rows}
+    return max(published_at for published_at, _, _ in rows), venues, days

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dagster import RunRequest, SkipReason, build_sensor_context
+from dagster import RunRequest, SensorEvaluationContext, SkipReason, build_sensor_context
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -18,6 +18,7 @@ from signage.config import Settings
 from signage.tenancy.demo_content import BAR_GROUP, seed_demo_content
 from tests.conftest import Signer
 from tests.support.clock import FakeClock
+from tests.support.content import published_playlist, ready_asset
 from tests.support.demo import Demo
 from warehouse import publishing
 from warehouse.layout import WarehouseLayout
@@ -36,21 +37,43 @@ def run(job: str, database_url: str, root: Path, **options: object) -> None:
     assert result.success
 
 
-def test_a_publish_wakes_the_sensor_once(
-    app: FastAPI, demo: Demo, settings: Settings, clock: FakeClock, database_url: str
+def sensor_requests(context: SensorEvaluationContext) -> list[RunRequest]:
+    result = publishes_sensor(context)
+    assert isinstance(result, list)
+    return [r for r in result if isinstance(r, RunRequest)]
+
+
+def refreshed_venues(requests: list[RunRequest]) -> set[str]:
+    [timelines] = [r for r in requests if r.job_name == "venue_timelines"]
+    return set(timelines.run_config["ops"]["warehouse_venue_timelines"]["config"]["venue_ids"])
+
+
+def test_a_publish_wakes_the_sensor_once_for_the_venues_it_touched(
+    app: FastAPI,
+    client: TestClient,
+    as_role: Signer,
+    demo: Demo,
+    settings: Settings,
+    clock: FakeClock,
+    database_url: str,
 ) -> None:
     platform_db = PlatformDatabase(url=database_url)
     context = build_sensor_context(resources={"platform_db": platform_db})
     assert isinstance(publishes_sensor(context), SkipReason)  # nothing published yet
     seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
-    result = publishes_sensor(context)
-    assert isinstance(result, list)
-    requests = [r for r in result if isinstance(r, RunRequest)]
-    assert {r.job_name for r in requests} == {"venue_timelines", "publish_events_daily"}
+    requests = sensor_requests(context)
+    # Shared playlists were published: every venue of the tenant, not the other tenant's.
+    assert refreshed_venues(requests) == {str(demo.fortescue_id), str(demo.badger_id)}
     partitions = [r.partition_key for r in requests if r.job_name == "publish_events_daily"]
     assert partitions == ["2026-06-15"]
     again = build_sensor_context(resources={"platform_db": platform_db}, cursor=context.cursor)
     assert isinstance(publishes_sensor(again), SkipReason)
+
+    clock.advance(minutes=5)
+    venue_playlists = f"/v1/venues/{demo.fortescue_id}/playlists"
+    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+    published_playlist(client, as_role("manager"), venue_playlists, [asset.asset_id], "Pub only")
+    assert refreshed_venues(sensor_requests(again)) == {str(demo.fortescue_id)}
 
 
 def test_the_days_publishes_land_with_their_snapshots(
@@ -132,3 +155,25 @@ def test_materialised_timelines_match_the_api_timeline(
         for i in api
     ]
     assert mine.height == 11  # five weekday happy hours split the week into 11 intervals
+
+
+def test_a_refresh_for_some_venues_rewrites_only_theirs(
+    app: FastAPI,
+    demo: Demo,
+    settings: Settings,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    config = {"as_of": AS_OF.isoformat(), "venue_ids": [str(demo.badger_id)]}
+    run(
+        "venue_timelines",
+        database_url,
+        tmp_path,
+        run_config={"ops": {"warehouse_venue_timelines": {"config": config}}},
+    )
+    layout = WarehouseLayout(tmp_path)
+    assert publishing.timeline_file(layout, str(demo.badger_id)).exists()
+    assert not publishing.timeline_file(layout, str(demo.fortescue_id)).exists()
+    assert not publishing.timeline_file(layout, str(demo.other_venue_id)).exists()
