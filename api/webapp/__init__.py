@@ -9,13 +9,27 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.webapp import pages_auth, pages_content, pages_devices
+from api.webapp import (
+    pages_auth,
+    pages_content,
+    pages_devices,
+    pages_playlists,
+    pages_takeovers,
+    pages_uploads,
+)
 from api.webapp.rendering import STATIC_DIR, PageRoute, error_page
 
 STATIC_PATH = "/app/static"
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-for pages in (pages_auth, pages_devices, pages_content):
+for pages in (
+    pages_auth,
+    pages_devices,
+    pages_content,
+    pages_playlists,
+    pages_takeovers,
+    pages_uploads,
+):
     router.include_router(pages.router)
 
 

@@ -24,8 +24,10 @@ from api.webapp.rendering import PageRoute, redirect, render
 from api.webapp.session import CheckedForm, WebUser
 from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
+from signage.content import library
 from signage.content.scope import LibraryScope
 from signage.db.models import (
+    Asset,
     Device,
     DeviceGroup,
     Playlist,
@@ -33,7 +35,7 @@ from signage.db.models import (
     ScheduleSlot,
     Venue,
 )
-from signage.enums import PresenceResourceType, SlotTargetType
+from signage.enums import AssetStatus, PresenceResourceType, SlotTargetType
 from signage.errors import ValidationFailedError
 from signage.pagination import MAX_LIMIT, PageRequest
 from signage.playlists import drafts, publishing
@@ -74,6 +76,7 @@ def playlists_page(
         playlists=found.items,
         counts=counts,
         more=found.next_cursor is not None,
+        can=abilities(user, venue.id),
     )
 
 
@@ -103,7 +106,14 @@ def playlist_page(
         publishable=can.manage and own,
         presence_every=max(5, context.settings.presence_ttl_seconds // 2),
         published=published,
+        ready_assets=_ready_assets(session, venue) if can.edit and own else [],
     )
+
+
+def _ready_assets(session: Session, venue: Venue) -> list[Asset]:
+    """What an editor may add: READY assets the venue sees (its own and shared, §6)."""
+    ready = library.AssetFilters(status=AssetStatus.READY)
+    return library.list_assets(session, _scope(venue), ready, PageRequest(limit=MAX_LIMIT)).items
 
 
 def _moved(order: list[uuid.UUID], item_id: uuid.UUID, direction: str) -> list[uuid.UUID]:

@@ -16,6 +16,7 @@ from api.routes.scheduling import timeline
 from api.schemas.devices import DeviceOut
 from api.views import device_out
 from api.webapp.access import abilities, may, open_venue
+from api.webapp.pages_takeovers import takeovers_of
 from api.webapp.rendering import PageRoute, redirect, render
 from api.webapp.session import CheckedForm, WebUser
 from signage.auth.policy import VenueAction
@@ -48,7 +49,12 @@ def _device_list(session: Session, venue: Venue, now: datetime) -> list[DeviceOu
 
 @router.get("/app/venues/{venue_id}")
 def venue_page(
-    venue_id: uuid.UUID, request: Request, user: WebUser, session: SessionDep, now: NowDep
+    venue_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    now: NowDep,
+    takeover: str | None = None,
 ) -> Response:
     venue = open_venue(session, user, venue_id, VenueAction.READ)
     return render(
@@ -58,6 +64,8 @@ def venue_page(
         can=abilities(user, venue.id),
         devices=_device_list(session, venue, now),
         poll_seconds=DEVICE_POLL_SECONDS,
+        takeovers=takeovers_of(session, venue, now),
+        takeover_notice=takeover,
     )
 
 

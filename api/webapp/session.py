@@ -24,6 +24,7 @@ from api.auth import anonymous_audit_context, management_rate_limit
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import enforce
+from api.webapp.renewal import RENEWALS
 from signage.auth import sessions
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import venue_roles_of
@@ -167,22 +168,30 @@ def _principal_from_access_token(
 
 
 def _renewed(request: Request, context: AppContext, session: SessionDep) -> UserPrincipal:
-    """An expired access token renewed with the refresh cookie (the /v1/auth/refresh rules)."""
+    """An expired access token renewed with the refresh cookie (the /v1/auth/refresh rules),
+    once per refresh token however many requests race (see `api.webapp.renewal`)."""
     presented = request.cookies.get(REFRESH_COOKIE)
     if not presented:
         raise LoginRequiredError()
-    owner = sessions.refresh_token_owner(session, presented)
-    if owner is not None:
-        enforce(request, context, LimitCategory.REFRESH_PER_USER, str(owner))
-    outcome = sessions.refresh(
-        session,
-        context.tokens,
-        presented=presented,
-        now=context.clock(),
-        who=anonymous_audit_context(request),
-    )
+
+    def rotate() -> sessions.IssuedTokens | sessions.Rejected:
+        owner = sessions.refresh_token_owner(session, presented)
+        if owner is not None:
+            enforce(request, context, LimitCategory.REFRESH_PER_USER, str(owner))
+        outcome = sessions.refresh(
+            session,
+            context.tokens,
+            presented=presented,
+            now=context.clock(),
+            who=anonymous_audit_context(request),
+        )
+        # Committed under the lock: a waiting request must find the token rotated, and a
+        # detected reuse revokes the family even though this request signs out.
+        session.commit()
+        return outcome
+
+    outcome = RENEWALS.renew(presented, context.clock(), rotate)
     if isinstance(outcome, sessions.Rejected):
-        session.commit()  # a detected reuse revokes the family even though we sign out
         end_session(request)
         raise LoginRequiredError()
     keep_tokens(request, context, outcome)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.webapp.renewal import GRACE
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.webapp.web import browser, csrf_of, sign_in, signed_in
@@ -104,3 +108,74 @@ def test_an_expired_access_token_is_renewed_with_the_refresh_cookie(
 def test_pages_are_not_in_the_openapi_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/app")]
+
+
+def same_session_elsewhere(app: FastAPI, client: TestClient) -> TestClient:
+    """A second request of the same browser sent with the cookies it holds now (a page and its
+    htmx poll in flight together): another client carrying copies of those cookies."""
+    twin = browser(app)
+    for name in ("signage_access", "signage_refresh", "signage_csrf"):
+        value = client.cookies.get(name)
+        assert value is not None
+        twin.cookies.set(name, value, path="/app")
+    return twin
+
+
+def set_cookie_value(response: httpx.Response, name: str) -> str:
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(f"{name}="))
+    return cookie.split(";")[0].split("=", 1)[1]
+
+
+def test_two_requests_renewing_the_same_expired_token_both_stay_signed_in(
+    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
+) -> None:
+    signed_in(client, "manager")
+    clock.advance(minutes=20)
+    in_flight = same_session_elsewhere(app, client)  # sent before the first answer arrived
+
+    first = client.get("/app/", follow_redirects=False)
+    second = in_flight.get("/app/", follow_redirects=False)
+
+    assert first.status_code == 200
+    assert second.status_code == 200  # not mistaken for refresh-token reuse
+    assert set_cookie_value(second, "signage_refresh") == set_cookie_value(
+        first, "signage_refresh"
+    )  # the same rotated pair, not a second rotation
+    refreshed = client.post(
+        "/v1/auth/refresh", json={"refreshToken": set_cookie_value(first, "signage_refresh")}
+    )
+    assert refreshed.status_code == 200  # the login was not revoked
+
+
+def test_concurrent_renewals_take_turns(
+    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
+) -> None:
+    signed_in(client, "manager")
+    clock.advance(minutes=20)
+    twins = [same_session_elsewhere(app, client) for _ in range(4)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda c: c.get("/app/", follow_redirects=False), twins))
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({set_cookie_value(a, "signage_refresh") for a in answers}) == 1
+
+
+def test_an_old_refresh_token_after_the_grace_window_is_still_reuse(
+    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
+) -> None:
+    signed_in(client, "manager")
+    clock.advance(minutes=20)
+    stolen = same_session_elsewhere(app, client)
+    renewed = client.get("/app/", follow_redirects=False)
+    assert renewed.status_code == 200
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    replay = stolen.get("/app/", follow_redirects=False)
+
+    assert replay.status_code == 303  # signed out
+    assert replay.headers["location"].startswith("/app/login")
+    refreshed = client.post(
+        "/v1/auth/refresh", json={"refreshToken": set_cookie_value(renewed, "signage_refresh")}
+    )
+    assert refreshed.status_code == 401  # reuse revoked the whole login (§25.7)
