@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from api.device_token_cache import DeviceTokenCache, LocalEpoch, RedisEpoch
+from api.heartbeat_batcher import HeartbeatBatcher
 from api.ingestion_launcher import DagsterLauncher, IngestionLauncher
 from signage.auth.tokens import TokenPolicy, token_policy
 from signage.config import Settings
@@ -85,6 +86,7 @@ class AppContext:
     device_tokens: DeviceTokenCache = field(init=False)
     manifests: ManifestService = field(init=False)
     presence: PresenceBoard = field(init=False)
+    heartbeats: HeartbeatBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
@@ -99,3 +101,4 @@ class AppContext:
             poll_seconds=self.settings.manifest_poll_seconds,
         )
         self.presence = presence_for(self.settings)
+        self.heartbeats = HeartbeatBatcher(self.database)

@@ -12,7 +12,10 @@ from typing import Any, Protocol
 
 from signage.auth.principal import DevicePrincipal
 
-TTL_SECONDS = 60.0
+# Revocation is what makes an entry stale (the epoch); the TTL is only a backstop. It outlives
+# the 60 s heartbeat and manifest cadence so a fleet's token checks hit the database about once
+# per device every ten minutes, not on every other request.
+TTL_SECONDS = 600.0
 _MAX_ENTRIES = 100_000
 
 

@@ -231,9 +231,25 @@ def _milliseconds(text: str) -> float:
     return float(text)
 
 
+async def warm_token_cache(base_url: str, device_tokens: list[str]) -> None:
+    """One command poll per device first, as a running fleet has done within the token
+    cache's lifetime (api.device_token_cache); it spends no heartbeat rate-limit budget."""
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        semaphore = asyncio.Semaphore(32)
+
+        async def poll(token: str) -> None:
+            async with semaphore:
+                headers = {"Authorization": f"Bearer {token}"}
+                await client.get("/v1/player/commands", headers=headers)
+
+        await asyncio.gather(*(poll(token) for token in device_tokens))
+
+
 def wrk_mode(url: str, device_tokens: list[str], base_url: str, seconds: int) -> None:
     beat = heartbeat_body()
     del beat["deviceTime"]
+    asyncio.run(warm_token_cache(base_url, device_tokens))
     api = run_wrk(base_url, device_tokens, beat, seconds, connections=32)
     port = free_port()
     bare = start_uvicorn(["bench.bare_app:app"], port, dict(os.environ))

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentDevice, DeviceAudit
 from api.deps import ContextDep, NowDep, SessionDep
@@ -92,15 +93,16 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 @router.post("/heartbeat", status_code=204, summary="Report playback, cache, network, errors")
-def heartbeat(
+async def heartbeat(
     body: HeartbeatIn,
     request: Request,
     device: CurrentDevice,
     context: ContextDep,
-    session: SessionDep,
     now: NowDep,
 ) -> Response:
-    _limit(request, context, device, LimitCategory.HEARTBEAT_PER_DEVICE)
+    """Async: the request waits on the event loop, not in a pool thread, while its heartbeat is
+    group-committed with others (api.heartbeat_batcher); 204 once it is stored."""
+    await run_in_threadpool(_limit, request, context, device, LimitCategory.HEARTBEAT_PER_DEVICE)
     _refuse_future("body.deviceTime", body.device_time, now)
     beat = ingest.Heartbeat(
         device_time=body.device_time,
@@ -123,7 +125,7 @@ def heartbeat(
         download_failures=body.errors.download_failures,
         manifest_fetch_failures=body.errors.manifest_fetch_failures,
     )
-    ingest.record_heartbeat(session, device, beat, received_at=now)
+    await context.heartbeats.record(ingest.ReceivedHeartbeat(device, beat, now))
     return Response(status_code=204)
 
 

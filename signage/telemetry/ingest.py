@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -135,3 +136,74 @@ def _unique_within_batch(events: list[Event]) -> list[Event]:
             seen.add(event.event_id)
         unique.append(event)
     return unique
+
+
+@dataclass(frozen=True)
+class ReceivedHeartbeat:
+    device: DevicePrincipal
+    beat: Heartbeat
+    received_at: datetime
+
+
+def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -> None:
+    """`record_heartbeat` for many devices in three statements: the history rows, the latest
+    status per device and the devices' last-seen. Used to group-commit concurrent requests."""
+    if not received:
+        return
+    history = [
+        {
+            "device_id": r.device.device_id,
+            "tenant_id": r.device.tenant_id,
+            "venue_id": r.device.venue_id,
+            "received_at": r.received_at,
+            **r.beat.columns(),
+        }
+        for r in received
+    ]
+    session.execute(insert(DeviceHeartbeat), history)
+    latest = _latest_per_device(received)
+    statuses = [
+        {
+            "device_id": r.device.device_id,
+            "tenant_id": r.device.tenant_id,
+            "venue_id": r.device.venue_id,
+            **r.beat.columns(),
+            "last_heartbeat_at": r.received_at,
+            "is_online": True,
+            "updated_at": r.received_at,
+        }
+        for r in latest
+    ]
+    upsert = insert(DeviceStatus).values(statuses)
+    changed = {c: upsert.excluded[c] for c in statuses[0] if c not in ("device_id",)}
+    session.execute(upsert.on_conflict_do_update(index_elements=["device_id"], set_=changed))
+    touch = (
+        update(Device)
+        .where(Device.id == bindparam("touched_id"))
+        .values(
+            last_seen_at=bindparam("seen_at"),
+            app_version=func.coalesce(bindparam("reported_version"), Device.app_version),
+            updated_at=Device.updated_at,  # a heartbeat is not an edit of the device record
+        )
+    )
+    session.connection().execute(
+        touch,
+        [
+            {
+                "touched_id": r.device.device_id,
+                "seen_at": r.received_at,
+                "reported_version": r.beat.app_version,
+            }
+            for r in latest
+        ],
+    )
+
+
+def _latest_per_device(received: Sequence[ReceivedHeartbeat]) -> list[ReceivedHeartbeat]:
+    """One heartbeat per device (the last received): an upsert may touch a row only once."""
+    latest: dict[uuid.UUID, ReceivedHeartbeat] = {}
+    for item in received:
+        current = latest.get(item.device.device_id)
+        if current is None or item.received_at >= current.received_at:
+            latest[item.device.device_id] = item
+    return sorted(latest.values(), key=lambda r: str(r.device.device_id))  # fixed lock order
