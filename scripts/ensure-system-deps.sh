@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use when they are missing: libVLC (the player's
-# playback tests). Needs root or password-less sudo; otherwise says what to install.
+# playback tests) and Chromium (the web app's browser tests, driven by Playwright at
+# /usr/bin/chromium; Playwright never downloads a browser of its own). Needs root or
+# password-less sudo; otherwise says what to install. Silent when all are installed.
 set -euo pipefail
 
-packages=(vlc-bin vlc-plugin-base libvlc5)
+packages=(vlc-bin vlc-plugin-base libvlc5 chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -15,7 +17,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
   sudo=(sudo -n)
 else
-  echo "warning: missing Debian packages ${missing[*]}; install them as root (libVLC tests will be skipped)" >&2
+  echo "warning: missing Debian packages ${missing[*]}; install them as root (libVLC and browser tests will be skipped)" >&2
   exit 0
 fi
 echo "installing ${missing[*]} from Debian's packages"

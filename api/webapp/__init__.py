@@ -10,9 +10,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.webapp import (
+    pages_assets,
     pages_auth,
     pages_content,
+    pages_device_settings,
     pages_devices,
+    pages_ops,
     pages_playlists,
     pages_takeovers,
     pages_uploads,
@@ -25,10 +28,13 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 for pages in (
     pages_auth,
     pages_devices,
+    pages_device_settings,
     pages_content,
     pages_playlists,
     pages_takeovers,
     pages_uploads,
+    pages_ops,
+    pages_assets,
 ):
     router.include_router(pages.router)
 

@@ -47,6 +47,8 @@ def conflict_message(request: Request) -> str:
     """§16: a 412 is told as what it is, with the thing that changed named."""
     path = request.url.path
     thing = "playlist" if "/playlists/" in path else "schedule" if "/schedule" in path else "page"
+    if "/devices/" in path:
+        thing = "screen"  # its settings (§21 device configuration)
     return f"Someone else changed this {thing} — reload to see their changes."
 
 

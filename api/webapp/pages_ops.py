@@ -1,0 +1,163 @@
+"""The operations console (§21 "Dashboard: device status, playback health, alerts" and
+"Alerts: offline devices, error trends"): the domain reads behind `GET /v1/ops/dashboard`,
+`GET /v1/alerts` and `GET /v1/venues/{id}/alerts`, with their visibility rules.
+
+The dashboard and the tenant-wide alert list answer every signed-in user over the venues that
+user may read (`visible_venue_ids`): the whole tenant for tenant admins and tenant viewers,
+otherwise the venues where they hold a role; none is an empty page, not a 403, as on /v1.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import NowDep, SessionDep
+from api.webapp.access import open_venue
+from api.webapp.rendering import PageRoute, render
+from api.webapp.session import WebUser
+from signage.alerts import dashboard as ops_dashboard
+from signage.alerts import queries
+from signage.auth.policy import VenueAction
+from signage.auth.principal import UserPrincipal
+from signage.db.models import Venue
+from signage.enums import AlertStatus, AlertType, EventSeverity
+from signage.errors import ValidationFailedError
+from signage.pagination import PageRequest
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# Heartbeats come every 60 s and alerts are evaluated every minute (§21); 30 s keeps the board
+# at most one evaluation behind without loading the database for nothing.
+DASHBOARD_POLL_SECONDS = 30
+VENUES_PER_PAGE = 50
+ALERTS_PER_PAGE = 50
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def choice(kind: type[Choice], value: str | None, name: str) -> Choice | None:
+    """A filter from the query string; the form's "Any" is empty, so empty is no filter."""
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValidationFailedError(f"{value} is not a {name} the list can filter by.") from None
+
+
+def _board(
+    user: UserPrincipal, session: Session, now: NowDep, cursor: str | None
+) -> dict[str, Any]:
+    page = PageRequest(cursor=cursor or None, limit=VENUES_PER_PAGE)
+    return {
+        "board": ops_dashboard.dashboard(session, user, page, now),
+        "alert_types": list(AlertType),
+        "severities": list(EventSeverity),
+        "poll_seconds": DASHBOARD_POLL_SECONDS,
+        "cursor": cursor or "",
+    }
+
+
+@router.get("/app/ops")
+def dashboard_page(
+    request: Request, user: WebUser, session: SessionDep, now: NowDep, cursor: str | None = None
+) -> Response:
+    values = _board(user, session, now, cursor)
+    return render(request, "ops_dashboard.html", **values)
+
+
+@router.get("/app/ops/board")
+def dashboard_fragment(
+    request: Request, user: WebUser, session: SessionDep, now: NowDep, cursor: str | None = None
+) -> Response:
+    """The board alone, for the page's periodic refresh (htmx); same page of venues."""
+    values = _board(user, session, now, cursor)
+    return render(request, "_ops_board.html", **values)
+
+
+def _filters(status: str | None, type_: str | None, severity: str | None) -> queries.AlertFilters:
+    return queries.AlertFilters(
+        status=choice(AlertStatus, status, "status"),
+        type=choice(AlertType, type_, "type"),
+        severity=choice(EventSeverity, severity, "severity"),
+    )
+
+
+def _filter_query(filters: queries.AlertFilters) -> str:
+    """The filters as a query string, so "Older alerts" keeps them."""
+    chosen = {"status": filters.status, "type": filters.type, "severity": filters.severity}
+    return "".join(f"&{name}={value}" for name, value in chosen.items() if value)
+
+
+def _visible_venues(session: Session, user: UserPrincipal) -> dict[uuid.UUID, Venue]:
+    """Names and timezones for the list: each alert is shown in its venue's time (§30.8)."""
+    rows = session.scalars(select(Venue).where(Venue.id.in_(queries.visible_venue_ids(user))))
+    return {venue.id: venue for venue in rows}
+
+
+def _alert_values(filters: queries.AlertFilters) -> dict[str, Any]:
+    return {
+        "filters": filters,
+        "filter_query": _filter_query(filters),
+        "statuses": list(AlertStatus),
+        "alert_types": list(AlertType),
+        "severities": list(EventSeverity),
+    }
+
+
+@router.get("/app/ops/alerts")
+def alerts_page(
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    status: str | None = None,
+    type: str | None = None,  # the /v1 query parameter's name
+    severity: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    filters = _filters(status, type, severity)
+    page = PageRequest(cursor=cursor or None, limit=ALERTS_PER_PAGE)
+    found = queries.visible_alerts(session, user, filters, page)
+    return render(
+        request,
+        "ops_alerts.html",
+        alerts=found.items,
+        next_cursor=found.next_cursor,
+        venues=_visible_venues(session, user),
+        action="/app/ops/alerts",
+        **_alert_values(filters),
+    )
+
+
+@router.get("/app/venues/{venue_id}/alerts")
+def venue_alerts_page(
+    venue_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    status: str | None = None,
+    type: str | None = None,  # the /v1 query parameter's name
+    severity: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    """One venue's alerts: any role at the venue reads them, as `GET /v1/venues/{id}/alerts`."""
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    filters = _filters(status, type, severity)
+    page = PageRequest(cursor=cursor or None, limit=ALERTS_PER_PAGE)
+    found = queries.venue_alerts(session, venue, filters, page)
+    return render(
+        request,
+        "venue_alerts.html",
+        venue=venue,
+        alerts=found.items,
+        next_cursor=found.next_cursor,
+        venues={venue.id: venue},
+        action=f"/app/venues/{venue.id}/alerts",
+        **_alert_values(filters),
+    )

@@ -1,0 +1,151 @@
+"""The manager web app in a real browser (Debian's Chromium via Playwright) against the platform
+served over HTTP with the demo content: signing in, the venue's screens, reordering a playlist,
+the schedule and a screen's timeline, what a viewer cannot do, the 412 conflict between two
+people's browsers, and an upload through upload.js to READY (§13.3, §16, issue #9)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from signage.content.ingestion import ingest_asset
+from signage.media.rules import MediaLimits
+from signage.storage.base import utc_now
+from tests.support.devices import pair
+from tests.support.media_factory import make_jpeg
+from tests.webapp.browser.conftest import Platform, SignIn
+
+pytestmark = pytest.mark.browser
+
+CARDS = ["two-for-one.jpg", "sunday-roast.jpg", "cocktails.jpg"]
+
+
+def item_names(page: Page) -> list[str]:
+    return [name.strip() for name in page.locator("ol.items > li strong").all_inner_texts()]
+
+
+def test_a_manager_signs_in_picks_the_venue_and_sees_its_screens(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    pair(platform.api, platform.headers("manager"), platform.demo.fortescue_id, name="Lounge TV")
+    page = signed_in_page("manager")
+
+    page.goto(f"{platform.base_url}/app/")
+    expect(page.get_by_role("heading", name="Your venues")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Fortescue Arms")).click()
+
+    expect(page.get_by_role("heading", name="Fortescue Arms")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Lounge TV"))).to_be_visible()
+    expect(page.get_by_role("link", name="Pair a screen")).to_be_visible()
+    page.get_by_role("link", name="Schedule", exact=True).click()
+    expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
+    expect(page.get_by_text("Happy hour").first).to_be_visible()  # the demo's weekday slot
+
+
+def test_an_editor_moves_an_item_and_sees_it_moved(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    url = platform.venue_playlist("Reorder me")
+    page = signed_in_page("editor")
+    page.goto(url)
+    assert item_names(page) == CARDS
+
+    page.get_by_role("button", name="Move cocktails.jpg up").click()
+
+    page.wait_for_url(url)
+    expect(page.locator("ol.items > li strong").nth(1)).to_have_text("cocktails.jpg")
+    assert item_names(page) == [CARDS[0], CARDS[2], CARDS[1]]
+    expect(page.get_by_text("Draft v3")).to_be_visible()  # created, filled, moved
+
+
+def test_a_viewer_sees_the_playlist_but_no_edit_or_publish_buttons(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    url = platform.venue_playlist("Look, don't touch")
+    page = signed_in_page("viewer")
+    page.goto(url)
+
+    assert item_names(page) == CARDS
+    expect(page.get_by_role("button", name=re.compile("Publish"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Move"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Remove"))).to_have_count(0)
+    expect(page.get_by_text("Add an item")).to_have_count(0)
+
+
+def test_a_manager_sees_the_publish_button(signed_in_page: SignIn, platform: Platform) -> None:
+    page = signed_in_page("manager")
+    page.goto(platform.venue_playlist("Ready to go"))
+
+    page.get_by_role("button", name=re.compile("Publish draft")).click()
+
+    expect(page.get_by_text("Published. Screens update on their next check.")).to_be_visible()
+    expect(page.get_by_text(re.compile("published v1"))).to_be_visible()
+
+
+def test_two_people_move_items_and_the_second_is_told_to_reload(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    url = platform.venue_playlist("Busy playlist")
+    editor = signed_in_page("editor")
+    manager = signed_in_page("manager")
+    with editor.expect_response(lambda r: r.url.endswith("/presence")):
+        editor.goto(url)
+    manager.goto(url)
+    expect(manager.get_by_text("Sam Editor is editing")).to_be_visible()  # presence (§16)
+
+    editor.get_by_role("button", name="Move two-for-one.jpg down").click()
+    editor.wait_for_url(url)
+    manager.get_by_role("button", name="Move cocktails.jpg up").click()  # from a stale page
+
+    expect(manager.get_by_role("alert")).to_contain_text("Someone else changed this playlist")
+    manager.get_by_role("link", name="Reload").click()
+    assert item_names(manager) == [CARDS[1], CARDS[0], CARDS[2]]  # the editor's move, kept
+
+
+def test_a_screen_timeline_shows_what_plays_when(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    screen = pair(platform.api, platform.headers("manager"), platform.demo.fortescue_id, "Door")
+    page = signed_in_page("viewer")
+
+    page.goto(
+        f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}"
+        f"/devices/{screen.device_id}/timeline"
+    )
+
+    expect(page.get_by_role("heading", name="What plays when")).to_be_visible()
+    expect(page.locator("ol.timeline > li").first).to_be_visible()
+    expect(page.get_by_text("House promotions").first).to_be_visible()  # the venue's fallback
+
+
+def test_an_upload_shows_progress_then_ready(
+    signed_in_page: SignIn, platform: Platform, tmp_path: Path
+) -> None:
+    photo = make_jpeg(tmp_path / "garden-party.jpg", 1280, 720)
+    page = signed_in_page("manager")
+    page.goto(f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}/upload")
+    launched = len(platform.launcher.launched)
+
+    page.get_by_label(re.compile("JPEG, PNG or MP4")).set_input_files(photo)
+    page.get_by_role("button", name="Upload").click()
+
+    status = page.locator("#asset-status")
+    expect(status).to_contain_text("garden-party.jpg")
+    expect(status).to_contain_text("Processing")
+    assert page.locator("#upload-bar").evaluate("bar => bar.value") == 100
+    expect(page.locator("#upload-percent")).to_have_text("100 %")
+    # The API asked the pipeline to ingest it; run that ingestion as the daemon would.
+    assert len(platform.launcher.launched) == launched + 1
+    context = platform.app.state.context
+    ingest_asset(
+        platform.database,
+        context.storage,
+        uuid.UUID(platform.launcher.launched[-1]),
+        limits=MediaLimits.from_settings(platform.settings),
+        clock=utc_now,
+    )
+    expect(status).to_contain_text("Ready.", timeout=10_000)  # htmx polls every 2 s
