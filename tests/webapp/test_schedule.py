@@ -101,3 +101,5 @@ def test_the_timeline_says_what_a_screen_plays_when(
     assert f"Mon 15 Jun 13:00 {DASH} 14:00" in page
     assert "Lunch" in page
     assert f"Tue 16 Jun 11:30 {DASH} 14:00" in page
+    # An interval that ends the next day shows that day, even when shorter than 24 h.
+    assert f"Mon 15 Jun 14:00 {DASH} Tue 16 Jun 11:30" in page
