@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -162,6 +163,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             retryAfterSeconds=5,
         )
 
+    async def on_unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL's "data exception" class (SQLSTATE 22): a value the request carried that
+        # the database cannot hold (a NUL character, a number out of range), not our fault.
+        return problem_response(
+            request,
+            422,
+            "VALIDATION_FAILED",
+            "A value in the request cannot be stored (for example a NUL character or a number"
+            " out of range).",
+        )
+
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         found = _validation_errors(exc)
@@ -179,3 +191,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(PoolTimeoutError, on_pool_exhausted)
+    app.add_exception_handler(DataError, on_unstorable_value)

@@ -47,7 +47,7 @@ class PairingStatusOut(ApiModel):
 
 
 class PairingClaimIn(ApiModel):
-    pairing_code: str = Field(min_length=4, max_length=16)
+    pairing_code: str = Field(min_length=4, max_length=16, pattern=r"^[0-9A-Za-z-]+$")
     name: DisplayName
     group_id: uuid.UUID | None = None
 

@@ -11,6 +11,8 @@ from sqlalchemy import text
 from api.deps import SessionDep
 from signage.db.models import Tenant
 from signage.errors import PreconditionFailedError, RateLimitedError
+from tests.conftest import Signer
+from tests.support.demo import Demo
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "instance", "requestId"}
 
@@ -144,3 +146,18 @@ def test_the_transaction_commits_before_the_response_is_sent(app: FastAPI) -> No
     response = client.post("/v1/_probe/fails-at-commit")
     assert response.status_code == 500
     assert response.json()["code"] == "INTERNAL_ERROR"
+
+
+def test_a_value_the_database_cannot_store_is_a_422_not_a_500(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    """A NUL character passes JSON and pydantic but not PostgreSQL (found by schemathesis)."""
+    searched = client.get("/v1/library/playlists", params={"q": "A\x00B"}, headers=as_role("admin"))
+    assert searched.status_code == 422
+    assert searched.headers["content-type"] == "application/problem+json"
+    claimed = client.post(
+        f"/v1/venues/{demo.fortescue_id}/devices/pairing/claim",
+        json={"pairingCode": "AB\u0000CD", "name": "Window"},
+        headers=as_role("manager"),
+    )
+    assert claimed.status_code == 422
