@@ -137,9 +137,11 @@ def platform(
         yield live
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium; Playwright's own browser download is never used."""
+    """Debian's Chromium; Playwright's own browser download is never used. Module-scoped:
+    Playwright's sync API keeps an event loop running on the main thread while it is open,
+    which would break `asyncio.run` in whatever test file the worker runs next."""
     require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
