@@ -41,9 +41,9 @@ from signage.db.engine import Database
 from signage.db.models import Asset, Device, DeviceGroup, Tenant, User, Venue
 from signage.devices import tokens
 from signage.enums import ActorType, AssetStatus, AssetType, ContentScope, SlotTargetType
-from signage.playlists import drafts, publishing
 from signage.scheduling import schedule_sets
 from signage.tenancy.demo import seed_demo
+from signage.tenancy.demo_content import publish_new_playlist, publish_slot
 from tests.support import postgres
 from tests.support.redis_server import free_port
 
@@ -125,20 +125,8 @@ def _published_playlist(
     ]
     session.add_all(assets)
     session.flush()
-    playlist = drafts.create_playlist(session, scope, "Bench", user_id=admin, now=now, who=BENCH)
-    items = [drafts.ItemInput(a.id, 10) for a in assets]
-    etag = drafts.playlist_etag(playlist)
-    drafts.replace_items(session, scope, playlist.id, items, if_match=etag, now=now, who=BENCH)
-    publishing.publish_playlist(
-        session,
-        scope,
-        playlist.id,
-        if_match=drafts.playlist_etag(playlist),
-        user_id=admin,
-        now=now,
-        who=BENCH,
-    )
-    return playlist.id
+    ids = [a.id for a in assets]
+    return publish_new_playlist(session, scope, "Bench", ids, admin, now, seconds=10, who=BENCH)
 
 
 def _published_schedule(
@@ -149,12 +137,8 @@ def _published_schedule(
     admin: uuid.UUID,
     now: datetime,
 ) -> None:
-    schedule = schedule_sets.schedule_set(session, venue)
     slot = schedule_sets.SlotInput(SlotTargetType.GROUP, group_id, playlist_id, 127, 0, 0)
-    etag = schedule_sets.schedule_etag(schedule)
-    schedule, _ = schedule_sets.add_slot(session, venue, slot, if_match=etag, now=now, who=BENCH)
-    etag = schedule_sets.schedule_etag(schedule)
-    schedule_sets.publish_schedule(session, venue, if_match=etag, user_id=admin, now=now, who=BENCH)
+    publish_slot(session, venue, slot, admin, now, who=BENCH)
 
 
 def first_etags(base_url: str, device_tokens: list[str]) -> list[str]:

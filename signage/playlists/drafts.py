@@ -105,6 +105,17 @@ def get_playlist(
     return playlist
 
 
+def visible_playlist(
+    session: Session, scope: LibraryScope, playlist_id: uuid.UUID
+) -> Playlist | None:
+    """The playlist if `scope` may use it (a venue: shared or its own), else None."""
+    return session.scalar(
+        select(Playlist).where(
+            Playlist.id == playlist_id, scope.sees(Playlist), Playlist.deleted_at.is_(None)
+        )
+    )
+
+
 def draft_items(session: Session, playlist_id: uuid.UUID) -> list[tuple[PlaylistItem, Asset]]:
     rows = session.execute(
         select(PlaylistItem, Asset)

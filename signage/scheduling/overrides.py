@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from signage import audit
 from signage.content.scope import LibraryScope
-from signage.db.models import Device, DeviceGroup, Playlist, Venue, VenueOverride
+from signage.db.models import Device, DeviceGroup, Venue, VenueOverride
 from signage.enums import OverrideTargetType, PublishEventType
 from signage.epochs import bump_venue_epoch
 from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.playlists.drafts import visible_playlist
 from signage.publish_history import Publication, record_publish
 from signage.scheduling.model import OverrideRule
 
@@ -142,13 +143,8 @@ def _validate(
     errors = []
     if not _target_in_venue(session, venue, wanted.target_type, target_id):
         errors.append({"location": "body.targetId", "message": "no such target here"})
-    playlist = session.scalar(
-        select(Playlist).where(
-            Playlist.id == wanted.playlist_id,
-            LibraryScope(venue.tenant_id, venue.id).sees(Playlist),
-            Playlist.deleted_at.is_(None),
-        )
-    )
+    scope = LibraryScope(venue.tenant_id, venue.id)
+    playlist = visible_playlist(session, scope, wanted.playlist_id)
     if playlist is None:
         errors.append({"location": "body.playlistId", "message": "no such playlist here"})
     elif playlist.published_version is None:

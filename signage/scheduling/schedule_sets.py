@@ -33,6 +33,7 @@ from signage.db.models import (
 from signage.enums import PublishEventType, SlotTargetType
 from signage.epochs import bump_venue_epoch
 from signage.errors import NotFoundError, ValidationFailedError
+from signage.playlists.drafts import visible_playlist
 from signage.publish_history import Publication, record_publish
 from signage.scheduling.model import SlotRule
 
@@ -71,14 +72,19 @@ def schedule_etag(schedule: VenueScheduleSet) -> str:
 
 
 def schedule_set(session: Session, venue: Venue, *, for_update: bool = False) -> VenueScheduleSet:
-    """The venue's schedule set, created empty on first use."""
-    session.execute(
+    """The venue's schedule set, created empty on first use (a read writes nothing after)."""
+    statement = select(VenueScheduleSet).where(VenueScheduleSet.venue_id == venue.id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = session.scalars(statement).one_or_none()
+    if found is not None:
+        return found
+    session.execute(  # two first uses at once: one inserts, the other's insert does nothing
         insert(VenueScheduleSet)
         .values(id=uuid.uuid4(), tenant_id=venue.tenant_id, venue_id=venue.id, draft_version=1)
         .on_conflict_do_nothing(index_elements=["venue_id"])
     )
-    statement = select(VenueScheduleSet).where(VenueScheduleSet.venue_id == venue.id)
-    return session.scalars(statement.with_for_update() if for_update else statement).one()
+    return session.scalars(statement).one()
 
 
 def draft_slots(session: Session, venue_id: uuid.UUID) -> list[ScheduleSlot]:
@@ -262,7 +268,7 @@ def _input_of(slot: ScheduleSlot | SchedulePublishedSlot) -> SlotInput:
 
 def _validate(session: Session, venue: Venue, slot: SlotInput) -> None:
     """§30.10 on update: bounds, date order, a target and a playlist of this venue."""
-    errors = _reference_errors(session, venue, slot, "body")
+    errors, _ = _reference_errors(session, venue, slot, "body")
     if slot.valid_from_date and slot.valid_to_date and slot.valid_from_date > slot.valid_to_date:
         errors.append({"location": "body.validToDate", "message": "before validFromDate"})
     if errors:
@@ -271,7 +277,8 @@ def _validate(session: Session, venue: Venue, slot: SlotInput) -> None:
 
 def _reference_errors(
     session: Session, venue: Venue, slot: SlotInput, location: str
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], Playlist | None]:
+    """What the slot names that does not exist here, and its playlist when it does."""
     errors: list[dict[str, Any]] = []
     target: Device | DeviceGroup | None = (
         session.get(Device, slot.target_id)
@@ -281,26 +288,18 @@ def _reference_errors(
     gone = isinstance(target, Device) and target.deleted_at is not None
     if target is None or target.venue_id != venue.id or gone:
         errors.append({"location": f"{location}.targetId", "message": "no such target here"})
-    if _visible_playlist(session, venue, slot.playlist_id) is None:
+    playlist = visible_playlist(session, LibraryScope(venue.tenant_id, venue.id), slot.playlist_id)
+    if playlist is None:
         errors.append({"location": f"{location}.playlistId", "message": "no such playlist here"})
-    return errors
-
-
-def _visible_playlist(session: Session, venue: Venue, playlist_id: uuid.UUID) -> Playlist | None:
-    scope = LibraryScope(venue.tenant_id, venue.id)
-    return session.scalar(
-        select(Playlist).where(
-            Playlist.id == playlist_id, scope.sees(Playlist), Playlist.deleted_at.is_(None)
-        )
-    )
+    return errors, playlist
 
 
 def _require_publishable(session: Session, venue: Venue, slots: list[SlotInput]) -> None:
     errors: list[dict[str, Any]] = []
     for index, slot in enumerate(slots):
         location = f"slots[{index}]"
-        errors += _reference_errors(session, venue, slot, location)
-        playlist = _visible_playlist(session, venue, slot.playlist_id)
+        missing, playlist = _reference_errors(session, venue, slot, location)
+        errors += missing
         if playlist is not None and playlist.published_version is None:
             errors.append(
                 {

@@ -60,41 +60,8 @@ class Event:
 def record_heartbeat(
     session: Session, device: DevicePrincipal, beat: Heartbeat, received_at: datetime
 ) -> None:
-    """Upsert the latest status, append the history row and touch the device's last-seen, in
-    one statement (one round trip on the hottest write path)."""
-    columns = beat.columns()
-    identity = {"tenant_id": device.tenant_id, "venue_id": device.venue_id}
-    status = {
-        **columns,
-        "last_heartbeat_at": received_at,
-        "is_online": True,
-        "updated_at": received_at,
-    }
-    upsert = (
-        insert(DeviceStatus)
-        .values(device_id=device.device_id, **identity, **status)
-        .on_conflict_do_update(index_elements=[DeviceStatus.device_id], set_=status)
-        .returning(DeviceStatus.device_id)
-        .cte("status_upsert")
-    )
-    history = (
-        insert(DeviceHeartbeat)
-        .values(device_id=device.device_id, received_at=received_at, **identity, **columns)
-        .returning(DeviceHeartbeat.id)
-        .cte("history_insert")
-    )
-    touch = (
-        update(Device)
-        .where(Device.id == device.device_id)
-        .values(
-            last_seen_at=received_at,
-            app_version=func.coalesce(beat.app_version, Device.app_version),
-            updated_at=Device.updated_at,  # a heartbeat is not an edit of the device record
-        )
-        .add_cte(upsert)
-        .add_cte(history)
-    )
-    session.execute(touch)
+    """Upsert the latest status, append the history row and touch the device's last-seen."""
+    record_heartbeats(session, [ReceivedHeartbeat(device, beat, received_at)])
 
 
 def record_events(
@@ -146,8 +113,8 @@ class ReceivedHeartbeat:
 
 
 def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -> None:
-    """`record_heartbeat` for many devices in three statements: the history rows, the latest
-    status per device and the devices' last-seen. Used to group-commit concurrent requests."""
+    """Heartbeats of many devices in three statements: the history rows, the latest status per
+    device and the devices' last-seen (api.heartbeat_batcher group-commits requests with it)."""
     if not received:
         return
     history = [

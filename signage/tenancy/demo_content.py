@@ -124,8 +124,9 @@ def _playlists_and_schedule(
     shared = LibraryScope(tenant_id)
     with database.unit_of_work() as session:
         admin = _admin_id(session, tenant_id)
-        house = _published(session, shared, HOUSE_PLAYLIST, assets, admin, now)
-        happy = _published(session, shared, HAPPY_HOUR_PLAYLIST, [assets[2], assets[3]], admin, now)
+        house = publish_new_playlist(session, shared, HOUSE_PLAYLIST, assets, admin, now)
+        happy_items = [assets[2], assets[3]]
+        happy = publish_new_playlist(session, shared, HAPPY_HOUR_PLAYLIST, happy_items, admin, now)
         venues = {
             v.name: v for v in session.scalars(select(Venue).where(Venue.tenant_id == tenant_id))
         }
@@ -136,7 +137,6 @@ def _playlists_and_schedule(
         group = DeviceGroup(tenant_id=tenant_id, venue_id=pub.id, name=BAR_GROUP)
         session.add(group)
         session.flush()
-        etag = schedule_sets.schedule_etag(schedule_sets.schedule_set(session, pub))
         slot = schedule_sets.SlotInput(
             target_type=SlotTargetType.GROUP,
             target_id=group.id,
@@ -146,46 +146,47 @@ def _playlists_and_schedule(
             end_minutes=19 * 60,
             priority=10,
         )
-        schedule, _ = schedule_sets.add_slot(session, pub, slot, if_match=etag, now=now, who=SYSTEM)
-        schedule_sets.publish_schedule(
-            session,
-            pub,
-            if_match=schedule_sets.schedule_etag(schedule),
-            user_id=admin,
-            now=now,
-            who=SYSTEM,
-        )
+        publish_slot(session, pub, slot, admin, now)
 
 
-def _published(
+def publish_new_playlist(
     session: Session,
     scope: LibraryScope,
     name: str,
     asset_ids: list[uuid.UUID],
     user_id: uuid.UUID,
     now: datetime,
+    *,
+    seconds: int = 8,
+    who: audit.AuditContext = SYSTEM,
 ) -> uuid.UUID:
-    playlist = drafts.create_playlist(session, scope, name, user_id=user_id, now=now, who=SYSTEM)
-    items = [drafts.ItemInput(asset_id, duration_seconds=8) for asset_id in asset_ids]
-    drafts.replace_items(
-        session,
-        scope,
-        playlist.id,
-        items,
-        if_match=drafts.playlist_etag(playlist),
-        now=now,
-        who=SYSTEM,
-    )
+    """A playlist of `asset_ids` (images shown `seconds` each), published at once, by the
+    same steps an editor takes (seeding the demo, benchmarks)."""
+    playlist = drafts.create_playlist(session, scope, name, user_id=user_id, now=now, who=who)
+    items = [drafts.ItemInput(asset_id, duration_seconds=seconds) for asset_id in asset_ids]
+    etag = drafts.playlist_etag(playlist)
+    drafts.replace_items(session, scope, playlist.id, items, if_match=etag, now=now, who=who)
+    etag = drafts.playlist_etag(playlist)
     publishing.publish_playlist(
-        session,
-        scope,
-        playlist.id,
-        if_match=drafts.playlist_etag(playlist),
-        user_id=user_id,
-        now=now,
-        who=SYSTEM,
+        session, scope, playlist.id, if_match=etag, user_id=user_id, now=now, who=who
     )
     return playlist.id
+
+
+def publish_slot(
+    session: Session,
+    venue: Venue,
+    slot: schedule_sets.SlotInput,
+    user_id: uuid.UUID,
+    now: datetime,
+    *,
+    who: audit.AuditContext = SYSTEM,
+) -> None:
+    """Add `slot` to the venue's draft schedule and publish it."""
+    etag = schedule_sets.schedule_etag(schedule_sets.schedule_set(session, venue))
+    schedule, _ = schedule_sets.add_slot(session, venue, slot, if_match=etag, now=now, who=who)
+    etag = schedule_sets.schedule_etag(schedule)
+    schedule_sets.publish_schedule(session, venue, if_match=etag, user_id=user_id, now=now, who=who)
 
 
 def _admin_id(session: Session, tenant_id: uuid.UUID) -> uuid.UUID:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -23,16 +20,7 @@ from signage.enums import PlayerState
 from signage.telemetry.ingest import Heartbeat, ReceivedHeartbeat
 from tests.support.demo import Demo
 
-T = TypeVar("T")
-
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run on a thread of its own, so no event loop left on this thread (a browser
-    test's, say) can get in the way; the app runs the batcher on uvicorn's loop likewise."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def beat(state: PlayerState, version: str = "1.2.0") -> Heartbeat:
@@ -69,7 +57,7 @@ def test_concurrent_heartbeats_are_stored_and_the_latest_status_wins(
     async def send_all() -> None:
         await asyncio.gather(*(batcher.record(r) for r in received))
 
-    run(send_all())
+    asyncio.run(send_all())
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeviceHeartbeat)) == 30
         statuses = session.execute(select(DeviceStatus.state, DeviceStatus.last_heartbeat_at)).all()
@@ -97,7 +85,7 @@ def test_a_bad_heartbeat_fails_alone(database: Database, demo: Demo) -> None:
         )
         return list(results)
 
-    stored, failed = run(send_both())
+    stored, failed = asyncio.run(send_both())
     assert stored is None
     assert isinstance(failed, IntegrityError)
     with database.sessions() as session:
@@ -114,6 +102,6 @@ def test_batches_of_any_size_are_stored(database: Database, demo: Demo, count: i
             *(batcher.record(ReceivedHeartbeat(s, beat(PlayerState.PLAYING), NOW)) for s in screens)
         )
 
-    run(send_all())
+    asyncio.run(send_all())
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeviceStatus)) == count
