@@ -70,6 +70,12 @@ templates.env.filters["clock_time"] = clock_time
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
     values.setdefault("user_name", getattr(request.state, "user_name", None))
+    principal = getattr(request.state, "principal", None)
+    # The header's "Admin" link: tenant admins change users and venues, tenant viewers read them.
+    values.setdefault(
+        "sees_admin",
+        principal is not None and (principal.is_tenant_admin or principal.is_tenant_viewer),
+    )
     values["csrf_token"] = csrf_token(request)
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"  # pages hold private data (§25.8)
