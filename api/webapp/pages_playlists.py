@@ -1,4 +1,5 @@
-"""Building a venue playlist: create, rename, add and remove items, publish history, rollback.
+"""Building a venue playlist: create, rename, add, remove and drag items, publish history,
+rollback.
 
 Each change is a /v1 playlist operation (§27.6, §27.9) made with the ETag the page was rendered
 with as If-Match, so a change someone else made in between is the 412 "reload" page (§16).
@@ -159,6 +160,40 @@ def add_item(
     added = ItemInput(_uuid_field(form, "asset_id", "an asset"), _seconds_field(form))
     items = [*_current_items(session, playlist_id), added]
     return _replace_items(request, user, session, venue, playlist_id, items, etag, now)
+
+
+def _order_field(form: dict[str, str]) -> list[uuid.UUID]:
+    """The item ids of a dragged list, in their new order, comma-separated (playlist-drag.js)."""
+    try:
+        return [uuid.UUID(part) for part in form.get("order", "").split(",") if part.strip()]
+    except ValueError:
+        raise ValidationFailedError("Drag the items of this playlist into order.") from None
+
+
+@router.post(PLAYLIST + "/reorder")
+def reorder_items(
+    venue_id: uuid.UUID,
+    playlist_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    form: CheckedForm,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """Drag and drop: `PUT .../reorder` with the whole new order and the page's ETag (§16)."""
+    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
+    etag = form.get("etag")
+    _editable_playlist(session, venue, playlist_id, etag)
+    playlist = drafts.reorder_items(
+        session,
+        own_scope(venue),
+        playlist_id,
+        _order_field(form),
+        if_match=etag,
+        now=now,
+        who=user_audit_context(request, user),
+    )
+    return redirect(request, playlist_url(venue, playlist))
 
 
 @router.post(PLAYLIST + "/remove")

@@ -114,6 +114,51 @@ def test_an_editor_removes_an_item(
     assert api_item_names(client, as_role, page_url) == ["picture-1.png", "picture-3.png"]
 
 
+def item_ids_of(page_html: str) -> list[str]:
+    return re.findall(r'<li data-item-id="([^"]+)"', page_html)
+
+
+def test_dragging_posts_the_whole_new_order(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    page = editor.get(page_url).text
+    first, second, third = item_ids_of(page)
+
+    response = post_form(
+        editor,
+        page_url,
+        f"{page_url}/reorder",
+        order=f"{third},{first},{second}",
+        etag=etag_of(page),
+    )
+
+    assert response.status_code == 303
+    names = api_item_names(client, as_role, page_url)
+    assert names == ["picture-3.png", "picture-1.png", "picture-2.png"]
+
+
+def test_a_dragged_order_that_is_not_the_playlist_is_refused(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    page = editor.get(page_url).text
+    first, second, _ = item_ids_of(page)
+
+    for order in (f"{first},{second}", f"{first},{first},{second}", "not-an-id", ""):
+        refused = post_form(
+            editor, page_url, f"{page_url}/reorder", order=order, etag=etag_of(page)
+        )
+        assert refused.status_code == 422, order
+    assert api_item_names(client, as_role, page_url)[0] == "picture-1.png"
+    viewer = signed_in(browser(app), "viewer")
+    assert "reorder-form" not in viewer.get(page_url).text
+    denied = post_form(viewer, page_url, f"{page_url}/reorder", order="", etag=etag_of(page))
+    assert denied.status_code == 403
+
+
 def test_adding_from_a_stale_page_is_a_conflict_with_a_reload_link(
     client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
 ) -> None:

@@ -62,6 +62,26 @@ def test_an_editor_moves_an_item_and_sees_it_moved(
     expect(page.get_by_text("Draft v3")).to_be_visible()  # created, filled, moved
 
 
+def test_an_editor_drags_an_item_to_the_top(signed_in_page: SignIn, platform: Platform) -> None:
+    url = platform.venue_playlist("Drag me")
+    page = signed_in_page("editor")
+    page.goto(url)
+    handle = page.get_by_role("button", name="Drag cocktails.jpg")
+    target = page.locator("ol.items > li").first.bounding_box()
+    start = handle.bounding_box()
+    assert target is not None
+    assert start is not None
+
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 5, target["y"] + 4, steps=8)  # the top half of the first row
+    with page.expect_navigation():
+        page.mouse.up()
+
+    assert item_names(page) == [CARDS[2], CARDS[0], CARDS[1]]
+    expect(page.get_by_text("Draft v3")).to_be_visible()
+
+
 def test_a_viewer_sees_the_playlist_but_no_edit_or_publish_buttons(
     signed_in_page: SignIn, platform: Platform
 ) -> None:
