@@ -36,11 +36,12 @@ async def get_now(context: ContextDep) -> datetime:
     return context.clock()
 
 
-async def get_session(context: ContextDep) -> AsyncIterator[Session]:
+async def get_session(context: ContextDep, request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on error.
     The session connects lazily, so a request that never touches the database (a cached 304)
     costs no database round trip and no thread hop here."""
     session = context.database.sessions()
+    request.state.db_session = session  # for `roll_back_request`
     try:
         yield session
         if session.in_transaction():
@@ -54,6 +55,15 @@ async def get_session(context: ContextDep) -> AsyncIterator[Session]:
     if session.info.pop(REVOKED_FLAG, False):
         # committed: cached token checks are stale now (a Redis write when configured)
         await run_in_threadpool(context.device_tokens.revoked)
+
+
+async def roll_back_request(request: Request) -> None:
+    """Undo what the request wrote before it failed. For handlers that answer an error
+    themselves (the web app's error pages): the error never reaches `get_session`, which
+    would otherwise commit the half-done work."""
+    session: Session | None = getattr(request.state, "db_session", None)
+    if session is not None and session.in_transaction():
+        await run_in_threadpool(session.rollback)
 
 
 async def _close(session: Session) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
+from api.deps import roll_back_request
 from api.problems import status_for
 from api.webapp.session import (
     CsrfRefusedError,
@@ -89,8 +90,22 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def login_redirect(request: Request) -> Response:
+    """To the login page, coming back afterwards to the page asked for, query included (a
+    screen's QR code opens /app/pair?code=..., often before the phone is signed in)."""
+    if request.headers.get("HX-Request"):
+        # An htmx poll must not swap the login page into a fragment: send the whole page there.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        wanted = current.path + (f"?{current.query}" if current.query else "")
+        response = Response(status_code=204, headers={"HX-Redirect": _login_url(wanted)})
+        return apply_cookies(request, response)
     wanted = request.url.path if request.method == "GET" else "/app/"
-    return redirect(request, f"/app/login?next={quote(wanted, safe='/')}")
+    if request.method == "GET" and request.url.query:
+        wanted += f"?{request.url.query}"
+    return redirect(request, _login_url(wanted))
+
+
+def _login_url(wanted: str) -> str:
+    return f"/app/login?next={quote(wanted or '/app/', safe='/')}"
 
 
 def error_page(
@@ -149,6 +164,7 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:
+                await roll_back_request(request)  # nothing half-done is committed
                 return _failure_page(request, exc)
 
         return page_handler

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.webapp.renewal import GRACE
 from tests.support.clock import FakeClock
-from tests.support.demo import Demo
+from tests.support.demo import DEMO_PASSWORD, Demo
 from tests.webapp.web import browser, csrf_of, sign_in, signed_in
 
 
@@ -19,6 +19,39 @@ def test_anonymous_pages_redirect_to_the_login_page(client: TestClient, demo: De
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == f"/app/login?next={path}"
+
+
+def test_a_scanned_pairing_link_survives_signing_in(client: TestClient, demo: Demo) -> None:
+    """A screen's QR opens /app/pair?code=... on a phone that is not signed in yet (§27.7)."""
+    response = client.get("/app/pair?code=ABCD-1234", follow_redirects=False)
+    assert response.headers["location"] == "/app/login?next=/app/pair%3Fcode%3DABCD-1234"
+
+    login_page = client.get(response.headers["location"]).text
+    assert 'name="next" value="/app/pair?code=ABCD-1234"' in login_page
+    page = client.post(
+        "/app/login",
+        data={
+            "csrf_token": csrf_of(login_page),
+            "email": "manager@demo.example",
+            "password": DEMO_PASSWORD,
+            "next": "/app/pair?code=ABCD-1234",
+        },
+    )
+    assert 'value="ABCD-1234"' in page.text  # the code field, filled
+
+
+def test_an_htmx_poll_without_a_session_sends_the_whole_page_to_login(
+    client: TestClient, demo: Demo
+) -> None:
+    page = f"/app/venues/{demo.fortescue_id}"
+    response = client.get(
+        f"{page}/device-list",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 204  # nothing swapped into the fragment
+    assert response.headers["HX-Redirect"] == f"/app/login?next={page}"
 
 
 def test_login_sets_httponly_strict_cookies_and_redirects(client: TestClient, demo: Demo) -> None:
