@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.webapp import (
+    pages_admin,
     pages_assets,
     pages_auth,
     pages_content,
@@ -17,6 +18,8 @@ from api.webapp import (
     pages_devices,
     pages_ops,
     pages_playlists,
+    pages_pwa,
+    pages_schedule,
     pages_takeovers,
     pages_uploads,
 )
@@ -31,10 +34,13 @@ for pages in (
     pages_device_settings,
     pages_content,
     pages_playlists,
+    pages_schedule,
     pages_takeovers,
     pages_uploads,
     pages_ops,
     pages_assets,
+    pages_pwa,
+    pages_admin,
 ):
     router.include_router(pages.router)
 

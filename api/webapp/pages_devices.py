@@ -1,10 +1,12 @@
-"""A venue's screens: live status, support commands (§18), pairing by code (§8) and the
-"what plays when" timeline of one screen (§21), on the domain calls the /v1 routes make."""
+"""A venue's screens: live status, support commands (§18) and their outcomes, status history,
+pairing by code or camera (§8) and the "what plays when" timeline of one screen (§21), on the
+domain calls the /v1 routes make."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -16,15 +18,16 @@ from api.routes.scheduling import timeline
 from api.schemas.devices import DeviceOut
 from api.views import device_out
 from api.webapp.access import abilities, may, open_venue
+from api.webapp.pages_playlists import user_names
 from api.webapp.pages_takeovers import takeovers_of
 from api.webapp.rendering import PageRoute, redirect, render
 from api.webapp.session import CheckedForm, WebUser
 from signage.auth.policy import VenueAction
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import accessible_venues
-from signage.db.models import Venue
-from signage.devices import commands, pairing, registry
-from signage.enums import CommandType
+from signage.db.models import Device, Venue
+from signage.devices import commands, history, pairing, registry
+from signage.enums import CommandStatus, CommandType
 from signage.errors import ValidationFailedError
 from signage.pagination import MAX_LIMIT, PageRequest
 from signage.ratelimit import LimitCategory
@@ -38,6 +41,22 @@ WEB_COMMANDS = {
 }
 RECENT_COMMANDS = 5
 DEVICE_POLL_SECONDS = 30  # the device list refreshes itself; heartbeats come every 60 s
+# While a command is open the list refreshes quickly so the screen's answer shows within
+# seconds; once all are settled a slow refresh still catches commands sent by someone else.
+COMMANDS_POLL_SECONDS = 2
+SETTLED_POLL_SECONDS = 30
+COMMAND_STATUS_WORDS = {
+    CommandStatus.PENDING: "Waiting for the screen to pick it up",
+    CommandStatus.DELIVERED: "Delivered, the screen is carrying it out",
+    CommandStatus.SUCCEEDED: "Completed",
+    CommandStatus.FAILED: "Failed",
+    CommandStatus.EXPIRED: "Expired: the screen did not answer within a day",
+}
+
+
+def in_words(code: str) -> str:
+    """An enum value as a reader sees it: PLAYBACK_FAILED is "Playback failed"."""
+    return code.replace("_", " ").capitalize()
 
 
 def _device_list(session: Session, venue: Venue, now: datetime) -> list[DeviceOut]:
@@ -96,17 +115,49 @@ def device_page(
 ) -> Response:
     venue = open_venue(session, user, venue_id, VenueAction.READ)
     view = registry.get_device(session, venue, device_id, now)
-    recent = commands.history(session, view.device, PageRequest(limit=RECENT_COMMANDS), now)
     return render(
         request,
         "device.html",
         venue=venue,
         device=device_out(view),
         can=abilities(user, venue.id),
-        commands=recent.items,
         command_labels={c.value: label for c, label in WEB_COMMANDS.items()},
         sent=WEB_COMMANDS.get(CommandType(sent)) if sent in set(CommandType) else None,
+        changes=history.recent_changes(session, view.device, now),
+        events=history.recent_events(session, view.device),
+        in_words=in_words,
+        **_command_list(session, venue, view.device, now),
     )
+
+
+@router.get("/app/venues/{venue_id}/devices/{device_id}/commands-list")
+def command_list_fragment(
+    venue_id: uuid.UUID,
+    device_id: uuid.UUID,
+    request: Request,
+    user: WebUser,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    """The recent commands alone, polled by the device page (htmx) to show the screen's answers."""
+    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    device = registry.get_device(session, venue, device_id, now).device
+    commands_shown = _command_list(session, venue, device, now)
+    return render(request, "_device_commands.html", venue=venue, **commands_shown)
+
+
+def _command_list(session: Session, venue: Venue, device: Device, now: datetime) -> dict[str, Any]:
+    """What _device_commands.html shows, on the device page and in its refresh."""
+    recent = commands.history(session, device, PageRequest(limit=RECENT_COMMANDS), now).items
+    still_open = any(c.status in commands.OPEN_STATUSES for c in recent)
+    return {
+        "commands": recent,
+        "issuers": user_names(session, (c.issued_by_user_id for c in recent)),
+        "command_names": {c: WEB_COMMANDS.get(c) or in_words(c.value) for c in CommandType},
+        "status_words": COMMAND_STATUS_WORDS,
+        "commands_url": f"/app/venues/{venue.id}/devices/{device.id}/commands-list",
+        "poll_seconds": COMMANDS_POLL_SECONDS if still_open else SETTLED_POLL_SECONDS,
+    }
 
 
 def _web_command(value: str) -> CommandType:

@@ -64,7 +64,12 @@ class DeviceHeartbeat(_HeartbeatFields, Base):
     """Append-only heartbeat history, copied hourly into the warehouse and then pruned."""
 
     __tablename__ = "device_heartbeats"
-    __table_args__ = (Index("ix_device_heartbeats_received", "received_at"),)
+    __table_args__ = (
+        Index("ix_device_heartbeats_received", "received_at"),
+        # One screen's last day for its status history (§21 device detail), out of up to
+        # 14 days of the whole fleet's heartbeats (telemetry_retention_days).
+        Index("ix_device_heartbeats_device_received", "device_id", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
