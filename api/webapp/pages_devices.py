@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import user_audit_context
@@ -25,7 +26,7 @@ from api.webapp.session import CheckedForm, WebUser
 from signage.auth.policy import VenueAction
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import accessible_venues
-from signage.db.models import Device, Venue
+from signage.db.models import Device, DeviceGroup, Venue
 from signage.devices import commands, history, pairing, registry
 from signage.enums import CommandStatus, CommandType
 from signage.errors import ValidationFailedError
@@ -218,13 +219,32 @@ def pair_page(
     venue: uuid.UUID | None = None,
 ) -> Response:
     """Where a screen's QR code leads (`qrPayload`, §27.7), and "Pair a screen" on a venue."""
+    venues = _managed_venues(session, user)
     return render(
         request,
         "pair.html",
-        venues=_managed_venues(session, user),
+        venues=venues,
+        groups=_groups_by_venue(session, venues),
         code=(code or "")[:16],
         chosen=venue,
     )
+
+
+def _groups_by_venue(session: Session, venues: list[Venue]) -> dict[uuid.UUID, list[DeviceGroup]]:
+    """The groups a new screen may join (§8 pairing `groupId`), per venue, by name."""
+    groups = session.scalars(
+        select(DeviceGroup)
+        .where(DeviceGroup.venue_id.in_([v.id for v in venues]))
+        .order_by(DeviceGroup.name)
+    )
+    by_venue: dict[uuid.UUID, list[DeviceGroup]] = {}
+    for group in groups:
+        by_venue.setdefault(group.venue_id, []).append(group)
+    return by_venue
+
+
+def _optional_group(form: dict[str, str]) -> uuid.UUID | None:
+    return _uuid_field(form, "group_id") if form.get("group_id") else None
 
 
 @router.post("/app/pair")
@@ -255,7 +275,7 @@ def pair_screen(
         venue,
         code=code,
         name=name,
-        group_id=None,
+        group_id=_optional_group(form),  # one of another venue's groups is a 422 (domain)
         now=now,
         who=user_audit_context(request, user),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -125,6 +127,39 @@ def test_a_manager_pairs_a_screen_by_typing_its_code(client: TestClient, demo: D
     assert status["status"] == "COMPLETED"
     assert response.headers["location"].endswith(f"/devices/{status['deviceId']}")
     assert "Window screen" in manager.get(response.headers["location"]).text
+
+
+def test_a_screen_paired_into_a_group_and_not_into_another_venues(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    def group(venue_id: uuid.UUID, name: str) -> str:
+        made = client.post(
+            f"/v1/venues/{venue_id}/groups", json={"name": name}, headers=as_role("admin")
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["groupId"])
+
+    bar, elsewhere = group(demo.fortescue_id, "Bar screens"), group(demo.badger_id, "Café")
+    manager = signed_in(client, "manager")
+    page = manager.get(f"/app/pair?venue={demo.fortescue_id}").text
+    assert f'<option value="{bar}">Bar screens</option>' in page
+    assert elsewhere not in page  # not a venue the manager runs
+
+    def claim(group_id: str) -> tuple[int, dict]:
+        started = start_pairing(client)
+        fields = {"code": started["pairingCode"], "name": "Till", "group_id": group_id}
+        response = post_form(
+            manager, "/app/pair", "/app/pair", venue_id=str(demo.fortescue_id), **fields
+        )
+        return response.status_code, poll_status(client, started)
+
+    assert claim(elsewhere)[0] == 422
+    status_code, paired = claim(bar)
+    assert status_code == 303
+    device = client.get(
+        f"/v1/venues/{demo.fortescue_id}/devices/{paired['deviceId']}", headers=as_role("manager")
+    ).json()
+    assert device["primaryGroupId"] == bar
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])

@@ -55,6 +55,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -96,7 +97,9 @@ class Platform:
 
 
 @contextmanager
-def live_platform(pg_admin_url: str, pg_template: str, data_dir: Path) -> Iterator[Platform]:
+def live_platform(
+    pg_admin_url: str, pg_template: str, data_dir: Path, manifest_poll_seconds: int = 60
+) -> Iterator[Platform]:
     """A fresh database with the demo tenant and its content, served on a free port."""
     port = free_port()
     for database_url in postgres.fresh_database(pg_admin_url, pg_template):
@@ -106,6 +109,7 @@ def live_platform(pg_admin_url: str, pg_template: str, data_dir: Path) -> Iterat
             database_url=database_url,
             jwt_secret=SecretStr("test-secret-" + "x" * 40),
             public_base_url=f"http://127.0.0.1:{port}",  # signed media URLs point here
+            manifest_poll_seconds=manifest_poll_seconds,
         )
         database = Database.connect(database_url, pool_size=4)
         try:
@@ -158,15 +162,17 @@ _states: dict[tuple[str, str], StorageState] = {}
 
 
 @contextmanager
-def browsers_for(chromium: Browser, platform: Platform) -> Iterator[SignIn]:
-    """Opens a phone-sized browser context per call, signed in as `role` through the login form
-    once per role and platform (the login rate limit is 5 a minute per account); the cookies
-    are reused from then on."""
+def browsers_for(
+    chromium: Browser, platform: Platform, viewport: ViewportSize = PHONE
+) -> Iterator[SignIn]:
+    """Opens a browser context (phone-sized unless told) per call, signed in as `role` through
+    the login form once per role and platform (the login rate limit is 5 a minute per account);
+    the cookies are reused from then on."""
     contexts: list[BrowserContext] = []
 
     def open_as(role: str) -> Page:
         state = _states.get((platform.base_url, role))
-        context = chromium.new_context(viewport=PHONE, storage_state=state)
+        context = chromium.new_context(viewport=viewport, storage_state=state)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -10,14 +10,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from signage.content.ingestion import ingest_asset
 from signage.media.rules import MediaLimits
 from signage.storage.base import utc_now
 from tests.support.devices import pair
 from tests.support.media_factory import make_jpeg
-from tests.webapp.browser.conftest import Platform, SignIn
+from tests.webapp.browser.conftest import PHONE, Platform, SignIn, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,40 @@ CARDS = ["two-for-one.jpg", "sunday-roast.jpg", "cocktails.jpg"]
 
 def item_names(page: Page) -> list[str]:
     return [name.strip() for name in page.locator("ol.items > li strong").all_inner_texts()]
+
+
+# What each demo role is offered (§5): (Admin link, Pair a screen, Create playlist).
+ROLE_OFFERS = {
+    "admin": (True, True, True),
+    "manager": (False, True, True),
+    "editor": (False, False, True),
+    "viewer": (False, False, False),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_OFFERS))
+def test_each_role_signs_in_and_is_offered_only_what_it_may_do(
+    chromium: Browser, platform: Platform, role: str
+) -> None:
+    admin_link, pair_link, create_playlist = ROLE_OFFERS[role]
+    context = chromium.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, platform.base_url, role)  # through the form, with a new cookie jar
+        expect(page.get_by_role("heading", name="Your venues")).to_be_visible()
+        expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(int(admin_link))
+
+        page.get_by_role("link", name=re.compile("Fortescue Arms")).click()
+        expect(page.get_by_role("heading", name="Fortescue Arms")).to_be_visible()
+        expect(page.get_by_role("link", name="Pair a screen")).to_have_count(int(pair_link))
+        page.get_by_role("link", name="Playlists", exact=True).click()
+        button = page.get_by_role("button", name="Create playlist")
+        expect(button).to_have_count(int(create_playlist))
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_a_manager_signs_in_picks_the_venue_and_sees_its_screens(

@@ -1,7 +1,9 @@
-"""The README's screenshots, taken by the test suite at a 390x844 phone viewport in Debian's
-Chromium against a platform of its own (so the pictures do not depend on the other tests):
-sign in, venue picker, a venue's screens, a playlist, the weekly schedule and a screen's
-timeline. Each run overwrites docs/screenshots/*.png (issue #9)."""
+"""The README's screenshots, taken by the test suite in Debian's Chromium against a platform of
+its own (so the pictures do not depend on the other tests). At a 390x844 phone viewport: sign
+in, venue picker, a venue's screens, a playlist, the weekly schedule, a screen's timeline,
+pairing and a screen's detail; at 1280x800 the operations console: dashboard, alerts, a
+screen's detail, the schedule, people and the publish history. Each run overwrites
+docs/screenshots/*.png (issue #9)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.devices import poll_status, start_pairing
+from signage.alerts.evaluation import evaluate_alerts
+from signage.alerts.rules import AlertThresholds
+from signage.storage.base import utc_now
+from tests.support.devices import heartbeat_body, poll_status, start_pairing
 from tests.webapp.browser.conftest import (
+    DESKTOP,
     PHONE,
     Platform,
     SignIn,
@@ -43,8 +49,9 @@ def open_as(chromium: Browser, showcase: Platform) -> Iterator[SignIn]:
         yield opener
 
 
-def bar_screen(showcase: Platform, name: str) -> str:
-    """Pair a screen into the demo's "Bar screens" group (it has the happy-hour slot)."""
+def bar_screen(showcase: Platform, name: str, state: str | None = None) -> str:
+    """Pair a screen into the demo's "Bar screens" group (it has the happy-hour slot); with a
+    `state`, the screen reports it in a heartbeat and has answered a refresh command."""
     venue = f"/v1/venues/{showcase.demo.fortescue_id}"
     headers = showcase.headers("manager")
     groups = showcase.api.get(f"{venue}/groups", headers=headers).json()["items"]
@@ -56,22 +63,59 @@ def bar_screen(showcase: Platform, name: str) -> str:
         headers=headers,
     )
     assert claimed.status_code == 201, claimed.text
-    return str(poll_status(showcase.api, started)["deviceId"])
+    paired = poll_status(showcase.api, started)
+    if state is not None:
+        report(showcase, paired["deviceId"], paired["deviceToken"], state)
+    return str(paired["deviceId"])
 
 
-def shoot(page: Page, name: str) -> None:
+def report(showcase: Platform, device_id: str, token: str, state: str) -> None:
+    """The screen's side: a heartbeat, and a refresh command sent by the manager, answered."""
+    screen = {"Authorization": f"Bearer {token}"}
+    beat = showcase.api.post(
+        "/v1/player/heartbeat", json=heartbeat_body(state=state), headers=screen
+    )
+    assert beat.status_code in (200, 202, 204), beat.text
+    device = f"/v1/venues/{showcase.demo.fortescue_id}/devices/{device_id}"
+    sent = showcase.api.post(
+        f"{device}/commands",
+        json={"type": "REQUEST_MANIFEST_REFRESH"},
+        headers=showcase.headers("manager"),
+    )
+    assert sent.status_code == 201, sent.text
+    answer = {"status": "SUCCEEDED", "result": {}}
+    done = f"/v1/player/commands/{sent.json()['commandId']}/result"
+    showcase.api.get("/v1/player/commands", headers=screen)  # delivered
+    assert showcase.api.post(done, json=answer, headers=screen).status_code == 204
+
+
+def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("networkidle")
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path, animations="disabled", caret="hide")
+    page.screenshot(path=path, animations="disabled", caret="hide", full_page=full_page)
     assert path.stat().st_size < 300_000, f"{path.name} is too big for the README"
 
 
+@pytest.fixture(scope="module")
+def furnished(showcase: Platform) -> dict[str, str]:
+    """Three screens: one playing, one on its error screen, one that never reported (offline),
+    and the alerts the pipeline's evaluation opens for them."""
+    screens = {
+        "Bar screen": bar_screen(showcase, "Bar screen", "PLAYING"),
+        "Garden screen": bar_screen(showcase, "Garden screen", "ERROR_SCREEN"),
+        "Cellar screen": bar_screen(showcase, "Cellar screen"),
+    }
+    thresholds = AlertThresholds.from_settings(showcase.settings)
+    with showcase.database.unit_of_work() as session:
+        evaluate_alerts(session, utc_now(), thresholds)
+    return screens
+
+
 def test_screenshots_of_the_main_screens_at_phone_width(
-    chromium: Browser, open_as: SignIn, showcase: Platform
+    chromium: Browser, open_as: SignIn, showcase: Platform, furnished: dict[str, str]
 ) -> None:
-    device_id = bar_screen(showcase, "Bar screen")
-    bar_screen(showcase, "Garden screen")
+    device_id = furnished["Bar screen"]
     playlist_url = showcase.venue_playlist("Friday night")
     base = showcase.base_url
 
@@ -102,15 +146,45 @@ def test_screenshots_of_the_main_screens_at_phone_width(
     expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
     shoot(page, "05-schedule")
 
-    page.goto(f"{base}/app/venues/{showcase.demo.fortescue_id}/devices/{device_id}/timeline")
+    device = f"{base}/app/venues/{showcase.demo.fortescue_id}/devices/{device_id}"
+    page.goto(f"{device}/timeline")
     expect(page.get_by_text("Happy hour").first).to_be_visible()
     shoot(page, "06-timeline")
 
-    assert sorted(p.name for p in SCREENSHOTS.glob("*.png")) == [
-        "01-sign-in.png",
-        "02-venues.png",
-        "03-screens.png",
-        "04-playlist.png",
-        "05-schedule.png",
-        "06-timeline.png",
-    ]
+    page.goto(f"{base}/app/pair?venue={showcase.demo.fortescue_id}")
+    page.get_by_label("Code on the screen").fill("K7QM-2P4X")
+    shoot(page, "07-pair")
+
+    page.goto(device)
+    expect(page.get_by_text("Completed").first).to_be_visible()
+    shoot(page, "08-screen")
+
+
+def test_screenshots_of_the_operations_console_at_desktop_width(
+    chromium: Browser, showcase: Platform, furnished: dict[str, str]
+) -> None:
+    base, venue = showcase.base_url, f"{showcase.base_url}/app/venues/{showcase.demo.fortescue_id}"
+    with browsers_for(chromium, showcase, DESKTOP) as open_as:
+        page = open_as("admin")
+        page.goto(f"{base}/app/ops")
+        expect(page.locator("table").get_by_text("Fortescue Arms").first).to_be_visible()
+        shoot(page, "11-dashboard")
+
+        page.goto(f"{base}/app/ops/alerts")
+        expect(page.locator("[data-alert]").first).to_be_visible()
+        shoot(page, "12-alerts")
+
+        page.goto(f"{venue}/devices/{furnished['Garden screen']}")
+        expect(page.get_by_role("heading", name="Status history")).to_be_visible()
+        shoot(page, "13-screen", full_page=True)
+
+        page.goto(f"{venue}/schedule")
+        expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
+        shoot(page, "14-schedule")
+
+        page.goto(f"{base}/app/admin/users")
+        expect(page.get_by_role("heading", name="People")).to_be_visible()
+        shoot(page, "15-people")
+
+        page.goto(f"{venue}/publishes")
+        shoot(page, "16-history")
