@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.auth import venue_in_tenant
 from signage.auth.policy import VenueAction, authorize_venue
 from signage.auth.principal import UserPrincipal
+from signage.content.scope import LibraryScope
 from signage.db.models import Venue
 from signage.errors import NotFoundError, PermissionDeniedError
 
@@ -26,6 +27,11 @@ def open_venue(
     venue = venue_in_tenant(venue_id, user, session)
     authorize_venue(user, venue.id, action)
     return venue
+
+
+def venue_scope(venue: Venue) -> LibraryScope:
+    """A venue sees the shared library and its own content; it changes only its own (§6)."""
+    return LibraryScope(venue.tenant_id, venue.id)
 
 
 def may(user: UserPrincipal, venue_id: uuid.UUID, action: VenueAction) -> bool:

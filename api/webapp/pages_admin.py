@@ -23,15 +23,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.deps import NowDep, SessionDep
+from api.deps import SessionDep
 from api.schemas.tenancy import UserCreate, UserPatch, VenueIn, VenueRolesPut
-from api.webapp.rendering import PageRoute, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.access import venue_scope
+from api.webapp.calls import FormPost, form_post_by
+from api.webapp.forms import ticked
+from api.webapp.rendering import PageRoute, render
+from api.webapp.session import WebUser
 from signage.auth.passwords import MIN_PASSWORD_LENGTH
 from signage.auth.policy import authorize_tenant_admin
 from signage.auth.principal import UserPrincipal
-from signage.content.scope import LibraryScope
 from signage.db.models import Playlist, Tenant, Venue
 from signage.enums import Capability, TenantRole, UserStatus, VenueRole
 from signage.errors import ValidationFailedError
@@ -104,7 +105,9 @@ def tenant_admin(user: WebUser) -> UserPrincipal:
 
 
 Reader = Annotated[UserPrincipal, Depends(tenant_reader)]
-Admin = Annotated[UserPrincipal, Depends(tenant_admin)]
+
+
+AdminPost = Annotated[FormPost, Depends(form_post_by(tenant_admin))]
 
 
 def _admin_page(request: Request, user: UserPrincipal, template: str, **values: Any) -> Response:
@@ -139,7 +142,7 @@ def _checked(model: type[Model], values: dict[str, Any], what: str) -> Model:
 
 def _ticked(form: dict[str, str], prefix: str, members: Iterable[StrEnum]) -> list[str]:
     """Checkboxes named `prefix` + value: browsers send "on" when ticked, nothing when not."""
-    return [member.value for member in members if form.get(prefix + member.value) == "on"]
+    return [member.value for member in members if ticked(form, prefix + member.value)]
 
 
 def _tenant_venues(session: Session, user: UserPrincipal) -> Page[Venue]:
@@ -175,7 +178,7 @@ def _venue_fields(form: dict[str, str]) -> admin.VenueFields:
 def _fallback_choices(session: Session, venue: Venue) -> list[Playlist]:
     """Playlists the venue may fall back to (§6: shared or its own). The current one is always
     offered, so saving the form never drops it unasked."""
-    scope = LibraryScope(venue.tenant_id, venue.id)
+    scope = venue_scope(venue)
     choices = drafts.list_playlists(session, scope, PageRequest(limit=MAX_LIMIT)).items
     current = venue.fallback_playlist_id
     if current is not None and all(playlist.id != current for playlist in choices):
@@ -200,12 +203,10 @@ def venues_page(request: Request, user: Reader, session: SessionDep) -> Response
 
 
 @router.post(VENUES + "/add")
-def add_venue(
-    request: Request, user: Admin, form: CheckedForm, session: SessionDep, now: NowDep
-) -> Response:
-    fields, who = _venue_fields(form), user_audit_context(request, user)
-    admin.create_venue(session, user.tenant_id, fields, now=now, who=who)
-    return redirect(request, f"{VENUES}?venue_added=1")
+def add_venue(post: AdminPost) -> Response:
+    fields = _venue_fields(post.form)
+    admin.create_venue(post.session, post.user.tenant_id, fields, now=post.now, who=post.who)
+    return post.redirect(f"{VENUES}?venue_added=1")
 
 
 @router.get(VENUES + "/{venue_id}")
@@ -225,18 +226,11 @@ def venue_page(
 
 
 @router.post(VENUES + "/{venue_id}/save")
-def save_venue(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: Admin,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def save_venue(venue_id: uuid.UUID, post: AdminPost) -> Response:
     """Every field of the form replaces the venue's, as `PUT .../venues/{id}` does."""
-    fields, who = _venue_fields(form), user_audit_context(request, user)
-    admin.update_venue(session, user.tenant_id, venue_id, fields, now=now, who=who)
-    return redirect(request, f"{VENUES}/{venue_id}?saved=1")
+    fields, tenant_id = _venue_fields(post.form), post.user.tenant_id
+    admin.update_venue(post.session, tenant_id, venue_id, fields, now=post.now, who=post.who)
+    return post.redirect(f"{VENUES}/{venue_id}?saved=1")
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -328,12 +322,10 @@ def users_page(request: Request, user: Reader, session: SessionDep) -> Response:
 
 
 @router.post(USERS + "/add")
-def add_user(
-    request: Request, user: Admin, form: CheckedForm, session: SessionDep, now: NowDep
-) -> Response:
-    new, who = _new_user(form), user_audit_context(request, user)
-    admin.create_user(session, user.tenant_id, new, now=now, who=who)
-    return redirect(request, f"{USERS}?person_added=1")
+def add_user(post: AdminPost) -> Response:
+    new = _new_user(post.form)
+    admin.create_user(post.session, post.user.tenant_id, new, now=post.now, who=post.who)
+    return post.redirect(f"{USERS}?person_added=1")
 
 
 @router.get(USERS + "/{user_id}")
@@ -354,30 +346,15 @@ def user_page(user_id: uuid.UUID, request: Request, user: Reader, session: Sessi
 
 
 @router.post(USERS + "/{user_id}/save")
-def save_user(
-    user_id: uuid.UUID,
-    request: Request,
-    user: Admin,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    changes, who = _user_changes(form), user_audit_context(request, user)
-    admin.update_user(session, user, user_id, changes, now=now, who=who)
-    return redirect(request, f"{USERS}/{user_id}?saved=1")
+def save_user(user_id: uuid.UUID, post: AdminPost) -> Response:
+    changes = _user_changes(post.form)
+    admin.update_user(post.session, post.user, user_id, changes, now=post.now, who=post.who)
+    return post.redirect(f"{USERS}/{user_id}?saved=1")
 
 
 @router.post(USERS + "/{user_id}/venue-roles")
-def save_venue_roles(
-    user_id: uuid.UUID,
-    request: Request,
-    user: Admin,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    current = admin.view_user(session, admin.get_user(session, user.tenant_id, user_id))
-    roles = _venue_roles(form, current.venue_roles)
-    who = user_audit_context(request, user)
-    admin.set_venue_roles(session, user, user_id, roles, now=now, who=who)
-    return redirect(request, f"{USERS}/{user_id}?saved=1")
+def save_venue_roles(user_id: uuid.UUID, post: AdminPost) -> Response:
+    person = admin.get_user(post.session, post.user.tenant_id, user_id)
+    roles = _venue_roles(post.form, admin.view_user(post.session, person).venue_roles)
+    admin.set_venue_roles(post.session, post.user, user_id, roles, now=post.now, who=post.who)
+    return post.redirect(f"{USERS}/{user_id}?saved=1")

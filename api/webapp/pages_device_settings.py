@@ -10,19 +10,14 @@ setting it shows (an unticked box is "off"), like a PATCH naming all of them.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
-from api.auth import user_audit_context
-from api.deps import NowDep, SessionDep
 from api.views import device_out
-from api.webapp.access import open_venue
-from api.webapp.rendering import PageRoute, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.calls import FormPostDep, PageViewDep
+from api.webapp.forms import ticked
+from api.webapp.rendering import PageRoute
 from signage.auth.policy import VenueAction
-from signage.db.models import Venue
 from signage.devices import registry
 from signage.enums import Orientation, RunMode
 from signage.errors import ValidationFailedError
@@ -41,36 +36,22 @@ SWITCHES = {
 }
 
 
-def _settings_page(
-    request: Request, session: Session, venue: Venue, device_id: uuid.UUID, now: datetime
-) -> Response:
-    view = registry.get_device(session, venue, device_id, now)
-    return render(
-        request,
+@router.get(SETTINGS)
+def settings_page(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep) -> Response:
+    """Managers only, as the PATCH is: a lower role gets the 403 page, not a dead form."""
+    venue = view.venue(venue_id, VenueAction.MANAGE)
+    found = registry.get_device(view.session, venue, device_id, view.now)
+    return view.render(
         "device_settings.html",
         venue=venue,
-        device=device_out(view),
-        etag=view.etag,
+        device=device_out(found),
+        etag=found.etag,
         run_modes=list(RunMode),
         orientations=list(Orientation),
         switches=SWITCHES,
-        budget_mib=view.device.cache_budget_bytes // MIB,
-        saved="saved" in request.query_params,
+        budget_mib=found.device.cache_budget_bytes // MIB,
+        saved="saved" in view.request.query_params,
     )
-
-
-@router.get(SETTINGS)
-def settings_page(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    """Managers only, as the PATCH is: a lower role gets the 403 page, not a dead form."""
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    return _settings_page(request, session, venue, device_id, now)
 
 
 def _enum_field(kind: type[RunMode] | type[Orientation], form: dict[str, str], name: str) -> str:
@@ -101,36 +82,18 @@ def changes_from(form: dict[str, str]) -> registry.DeviceChanges:
         run_mode=RunMode(_enum_field(RunMode, form, "run_mode")),
         orientation=Orientation(_enum_field(Orientation, form, "orientation")),
         cache_budget_bytes=_budget_bytes(form),
-        launch_on_boot=_ticked(form, "launch_on_boot"),
-        auto_relaunch=_ticked(form, "auto_relaunch"),
-        keep_awake=_ticked(form, "keep_awake"),
-        watchdog_return_to_foreground=_ticked(form, "watchdog_return_to_foreground"),
+        launch_on_boot=ticked(form, "launch_on_boot"),
+        auto_relaunch=ticked(form, "auto_relaunch"),
+        keep_awake=ticked(form, "keep_awake"),
+        watchdog_return_to_foreground=ticked(form, "watchdog_return_to_foreground"),
     )
-
-
-def _ticked(form: dict[str, str], name: str) -> bool:
-    """A checkbox: browsers send "on" when ticked and nothing at all when not."""
-    return form.get(name) == "on"
 
 
 @router.post(SETTINGS + "/save")
-def save_settings(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
+def save_settings(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    changes = changes_from(post.form)
     registry.update_device(
-        session,
-        venue,
-        device_id,
-        changes_from(form),
-        if_match=form.get("etag"),
-        now=now,
-        who=user_audit_context(request, user),
+        post.session, venue, device_id, changes, if_match=post.etag, now=post.now, who=post.who
     )
-    return redirect(request, f"/app/venues/{venue.id}/devices/{device_id}/settings?saved=1")
+    return post.redirect(f"/app/venues/{venue.id}/devices/{device_id}/settings?saved=1")

@@ -8,21 +8,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.deps import ContextDep, NowDep, SessionDep
 from api.ratelimit import client_ip_address, enforce
 from api.routes.scheduling import timeline
 from api.schemas.devices import DeviceOut
 from api.views import device_out
-from api.webapp.access import abilities, may, open_venue
-from api.webapp.pages_playlists import user_names
+from api.webapp.access import may
+from api.webapp.calls import FormPost, FormPostDep, PageViewDep
+from api.webapp.forms import uuid_field
+from api.webapp.lookups import user_names
 from api.webapp.pages_takeovers import takeovers_of
-from api.webapp.rendering import PageRoute, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.rendering import PageRoute
 from signage.auth.policy import VenueAction
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import accessible_venues
@@ -35,6 +34,7 @@ from signage.ratelimit import LimitCategory
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+DEVICE = "/app/venues/{venue_id}/devices/{device_id}"
 # The support commands offered on a phone (§18); the rest stay on /v1 and the ops console.
 WEB_COMMANDS = {
     CommandType.REQUEST_MANIFEST_REFRESH: "Refresh content",
@@ -68,83 +68,58 @@ def _device_list(session: Session, venue: Venue, now: datetime) -> list[DeviceOu
 
 
 @router.get("/app/venues/{venue_id}")
-def venue_page(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    now: NowDep,
-    takeover: str | None = None,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    return render(
-        request,
+def venue_page(venue_id: uuid.UUID, view: PageViewDep, takeover: str | None = None) -> Response:
+    venue = view.venue(venue_id, VenueAction.READ)
+    return view.render(
         "venue.html",
         venue=venue,
-        can=abilities(user, venue.id),
-        devices=_device_list(session, venue, now),
+        can=view.abilities(venue),
+        devices=_device_list(view.session, venue, view.now),
         poll_seconds=DEVICE_POLL_SECONDS,
-        takeovers=takeovers_of(session, venue, now),
+        takeovers=takeovers_of(view.session, venue, view.now),
         takeover_notice=takeover,
     )
 
 
 @router.get("/app/venues/{venue_id}/device-list")
-def device_list_fragment(
-    venue_id: uuid.UUID, request: Request, user: WebUser, session: SessionDep, now: NowDep
-) -> Response:
+def device_list_fragment(venue_id: uuid.UUID, view: PageViewDep) -> Response:
     """The device list alone, for the page's periodic refresh (htmx)."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    return render(
-        request,
+    venue = view.venue(venue_id, VenueAction.READ)
+    return view.render(
         "_device_list.html",
         venue=venue,
-        devices=_device_list(session, venue, now),
+        devices=_device_list(view.session, venue, view.now),
         poll_seconds=DEVICE_POLL_SECONDS,
     )
 
 
-@router.get("/app/venues/{venue_id}/devices/{device_id}")
+@router.get(DEVICE)
 def device_page(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    now: NowDep,
-    sent: str | None = None,
+    venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep, sent: str | None = None
 ) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    view = registry.get_device(session, venue, device_id, now)
-    return render(
-        request,
+    venue = view.venue(venue_id, VenueAction.READ)
+    found = registry.get_device(view.session, venue, device_id, view.now)
+    return view.render(
         "device.html",
         venue=venue,
-        device=device_out(view),
-        can=abilities(user, venue.id),
+        device=device_out(found),
+        can=view.abilities(venue),
         command_labels={c.value: label for c, label in WEB_COMMANDS.items()},
         sent=WEB_COMMANDS.get(CommandType(sent)) if sent in set(CommandType) else None,
-        changes=history.recent_changes(session, view.device, now),
-        events=history.recent_events(session, view.device),
+        changes=history.recent_changes(view.session, found.device, view.now),
+        events=history.recent_events(view.session, found.device),
         in_words=in_words,
-        **_command_list(session, venue, view.device, now),
+        **_command_list(view.session, venue, found.device, view.now),
     )
 
 
-@router.get("/app/venues/{venue_id}/devices/{device_id}/commands-list")
-def command_list_fragment(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+@router.get(DEVICE + "/commands-list")
+def command_list_fragment(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep) -> Response:
     """The recent commands alone, polled by the device page (htmx) to show the screen's answers."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    device = registry.get_device(session, venue, device_id, now).device
-    commands_shown = _command_list(session, venue, device, now)
-    return render(request, "_device_commands.html", venue=venue, **commands_shown)
+    venue = view.venue(venue_id, VenueAction.READ)
+    device = registry.get_device(view.session, venue, device_id, view.now).device
+    commands_shown = _command_list(view.session, venue, device, view.now)
+    return view.render("_device_commands.html", venue=venue, **commands_shown)
 
 
 def _command_list(session: Session, venue: Venue, device: Device, now: datetime) -> dict[str, Any]:
@@ -167,39 +142,30 @@ def _web_command(value: str) -> CommandType:
     return CommandType(value)
 
 
-@router.post("/app/venues/{venue_id}/devices/{device_id}/commands")
-def send_command(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    command_type = _web_command(form.get("type", ""))
-    device = registry.get_device(session, venue, device_id, now).device
-    who = user_audit_context(request, user)
-    commands.issue(session, device, command_type, {}, issued_by=user.user_id, now=now, who=who)
-    return redirect(request, f"/app/venues/{venue.id}/devices/{device.id}?sent={command_type}")
+@router.post(DEVICE + "/commands")
+def send_command(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    command_type = _web_command(post.form.get("type", ""))
+    device = registry.get_device(post.session, venue, device_id, post.now).device
+    commands.issue(
+        post.session,
+        device,
+        command_type,
+        {},
+        issued_by=post.user.user_id,
+        now=post.now,
+        who=post.who,
+    )
+    return post.redirect(f"/app/venues/{venue.id}/devices/{device.id}?sent={command_type}")
 
 
-@router.get("/app/venues/{venue_id}/devices/{device_id}/timeline")
-def device_timeline(
-    venue_id: uuid.UUID,
-    device_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+@router.get(DEVICE + "/timeline")
+def device_timeline(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep) -> Response:
     """The /v1 timeline route's answer for this device over its default window (7 days)."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    device = registry.get_device(session, venue, device_id, now).device
-    plan = timeline(venue, context, session, now, None, None, device.id, None)
-    return render(request, "timeline.html", venue=venue, device=device, plan=plan)
+    venue = view.venue(venue_id, VenueAction.READ)
+    device = registry.get_device(view.session, venue, device_id, view.now).device
+    plan = timeline(venue, view.context, view.session, view.now, None, None, device.id, None)
+    return view.render("timeline.html", venue=venue, device=device, plan=plan)
 
 
 # -- pairing ----------------------------------------------------------------------------------
@@ -212,19 +178,14 @@ def _managed_venues(session: Session, user: UserPrincipal) -> list[Venue]:
 
 @router.get("/app/pair")
 def pair_page(
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    code: str | None = None,
-    venue: uuid.UUID | None = None,
+    view: PageViewDep, code: str | None = None, venue: uuid.UUID | None = None
 ) -> Response:
     """Where a screen's QR code leads (`qrPayload`, §27.7), and "Pair a screen" on a venue."""
-    venues = _managed_venues(session, user)
-    return render(
-        request,
+    venues = _managed_venues(view.session, view.user)
+    return view.render(
         "pair.html",
         venues=venues,
-        groups=_groups_by_venue(session, venues),
+        groups=_groups_by_venue(view.session, venues),
         code=(code or "")[:16],
         chosen=venue,
     )
@@ -244,46 +205,33 @@ def _groups_by_venue(session: Session, venues: list[Venue]) -> dict[uuid.UUID, l
 
 
 def _optional_group(form: dict[str, str]) -> uuid.UUID | None:
-    return _uuid_field(form, "group_id") if form.get("group_id") else None
+    return uuid_field(form, "group_id", "a group") if form.get("group_id") else None
 
 
 @router.post("/app/pair")
-def pair_screen(
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, _uuid_field(form, "venue_id"), VenueAction.MANAGE)
-    code, name = form.get("code", "").strip(), form.get("name", "").strip()
+def pair_screen(post: FormPostDep) -> Response:
+    venue = post.venue(uuid_field(post.form, "venue_id", "a venue"), VenueAction.MANAGE)
+    code, name = post.form.get("code", "").strip(), post.form.get("name", "").strip()
     if not code or not name or len(code) > 16 or len(name) > 200:
         raise ValidationFailedError("Type the code the screen shows and give the screen a name.")
-    ip = client_ip_address(request) or "unknown"
-    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_IP, ip, tenant_id=user.tenant_id)
-    enforce(
-        request,
-        context,
-        LimitCategory.PAIRING_CLAIM_PER_VENUE,
-        str(venue.id),
-        tenant_id=user.tenant_id,
-    )
+    _limit_pairing(post, venue)
     device = pairing.claim(
-        session,
-        user,
+        post.session,
+        post.user,
         venue,
         code=code,
         name=name,
-        group_id=_optional_group(form),  # one of another venue's groups is a 422 (domain)
-        now=now,
-        who=user_audit_context(request, user),
+        group_id=_optional_group(post.form),  # one of another venue's groups is a 422 (domain)
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, f"/app/venues/{venue.id}/devices/{device.id}")
+    return post.redirect(f"/app/venues/{venue.id}/devices/{device.id}")
 
 
-def _uuid_field(form: dict[str, str], name: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(form.get(name, ""))
-    except ValueError:
-        raise ValidationFailedError(f"Choose a {name.removesuffix('_id')}.") from None
+def _limit_pairing(post: FormPost, venue: Venue) -> None:
+    """The /v1 pairing limits: claims per client address and per venue (§27.1)."""
+    request, context, tenant_id = post.request, post.context, post.user.tenant_id
+    ip = client_ip_address(request) or "unknown"
+    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_IP, ip, tenant_id=tenant_id)
+    venue_key = str(venue.id)
+    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_VENUE, venue_key, tenant_id=tenant_id)

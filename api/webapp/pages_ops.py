@@ -13,14 +13,12 @@ import uuid
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import NowDep, SessionDep
-from api.webapp.access import open_venue
-from api.webapp.rendering import PageRoute, render
-from api.webapp.session import WebUser
+from api.webapp.calls import PageView, PageViewDep
+from api.webapp.rendering import PageRoute
 from signage.alerts import dashboard as ops_dashboard
 from signage.alerts import queries
 from signage.auth.policy import VenueAction
@@ -51,12 +49,10 @@ def choice(kind: type[Choice], value: str | None, name: str) -> Choice | None:
         raise ValidationFailedError(f"{value} is not a {name} the list can filter by.") from None
 
 
-def _board(
-    user: UserPrincipal, session: Session, now: NowDep, cursor: str | None
-) -> dict[str, Any]:
+def _board(view: PageView, cursor: str | None) -> dict[str, Any]:
     page = PageRequest(cursor=cursor or None, limit=VENUES_PER_PAGE)
     return {
-        "board": ops_dashboard.dashboard(session, user, page, now),
+        "board": ops_dashboard.dashboard(view.session, view.user, page, view.now),
         "alert_types": list(AlertType),
         "severities": list(EventSeverity),
         "poll_seconds": DASHBOARD_POLL_SECONDS,
@@ -65,20 +61,14 @@ def _board(
 
 
 @router.get("/app/ops")
-def dashboard_page(
-    request: Request, user: WebUser, session: SessionDep, now: NowDep, cursor: str | None = None
-) -> Response:
-    values = _board(user, session, now, cursor)
-    return render(request, "ops_dashboard.html", **values)
+def dashboard_page(view: PageViewDep, cursor: str | None = None) -> Response:
+    return view.render("ops_dashboard.html", **_board(view, cursor))
 
 
 @router.get("/app/ops/board")
-def dashboard_fragment(
-    request: Request, user: WebUser, session: SessionDep, now: NowDep, cursor: str | None = None
-) -> Response:
+def dashboard_fragment(view: PageViewDep, cursor: str | None = None) -> Response:
     """The board alone, for the page's periodic refresh (htmx); same page of venues."""
-    values = _board(user, session, now, cursor)
-    return render(request, "_ops_board.html", **values)
+    return view.render("_ops_board.html", **_board(view, cursor))
 
 
 def _filters(status: str | None, type_: str | None, severity: str | None) -> queries.AlertFilters:
@@ -113,9 +103,7 @@ def _alert_values(filters: queries.AlertFilters) -> dict[str, Any]:
 
 @router.get("/app/ops/alerts")
 def alerts_page(
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
+    view: PageViewDep,
     status: str | None = None,
     type: str | None = None,  # the /v1 query parameter's name
     severity: str | None = None,
@@ -123,13 +111,12 @@ def alerts_page(
 ) -> Response:
     filters = _filters(status, type, severity)
     page = PageRequest(cursor=cursor or None, limit=ALERTS_PER_PAGE)
-    found = queries.visible_alerts(session, user, filters, page)
-    return render(
-        request,
+    found = queries.visible_alerts(view.session, view.user, filters, page)
+    return view.render(
         "ops_alerts.html",
         alerts=found.items,
         next_cursor=found.next_cursor,
-        venues=_visible_venues(session, user),
+        venues=_visible_venues(view.session, view.user),
         action="/app/ops/alerts",
         **_alert_values(filters),
     )
@@ -138,21 +125,18 @@ def alerts_page(
 @router.get("/app/venues/{venue_id}/alerts")
 def venue_alerts_page(
     venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
+    view: PageViewDep,
     status: str | None = None,
     type: str | None = None,  # the /v1 query parameter's name
     severity: str | None = None,
     cursor: str | None = None,
 ) -> Response:
     """One venue's alerts: any role at the venue reads them, as `GET /v1/venues/{id}/alerts`."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    venue = view.venue(venue_id, VenueAction.READ)
     filters = _filters(status, type, severity)
     page = PageRequest(cursor=cursor or None, limit=ALERTS_PER_PAGE)
-    found = queries.venue_alerts(session, venue, filters, page)
-    return render(
-        request,
+    found = queries.venue_alerts(view.session, venue, filters, page)
+    return view.render(
         "venue_alerts.html",
         venue=venue,
         alerts=found.items,

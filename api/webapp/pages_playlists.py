@@ -11,20 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.deps import ContextDep, NowDep, SessionDep
-from api.routes.playlists import publish_rate_limit
-from api.webapp.access import abilities, open_venue
-from api.webapp.rendering import PageRoute, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.access import venue_scope
+from api.webapp.calls import FormPost, FormPostDep, PageViewDep
+from api.webapp.forms import uuid_field, version_field
+from api.webapp.lookups import user_names
+from api.webapp.rendering import PageRoute
 from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
-from signage.content.scope import LibraryScope
-from signage.db.models import Playlist, User, Venue
+from signage.db.models import Playlist, Venue
 from signage.errors import ValidationFailedError
 from signage.playlists import drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
@@ -34,19 +31,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PLAYLIST = "/app/venues/{venue_id}/playlists/{playlist_id}"
 
 
-def own_scope(venue: Venue) -> LibraryScope:
-    return LibraryScope(venue.tenant_id, venue.id)
-
-
 def playlist_url(venue: Venue, playlist: Playlist) -> str:
     return f"/app/venues/{venue.id}/playlists/{playlist.id}"
-
-
-def _uuid_field(form: dict[str, str], name: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(form.get(name, ""))
-    except ValueError:
-        raise ValidationFailedError(f"Choose {what}.") from None
 
 
 def _seconds_field(form: dict[str, str]) -> int | None:
@@ -60,106 +46,90 @@ def _seconds_field(form: dict[str, str]) -> int | None:
         raise ValidationFailedError("The duration is a whole number of seconds.") from None
 
 
-def _current_items(session: Session, playlist_id: uuid.UUID) -> list[ItemInput]:
-    return [
-        ItemInput(item.asset_id, item.duration_seconds, item.enabled)
+def _current_items(session: Session, playlist_id: uuid.UUID) -> dict[uuid.UUID, ItemInput]:
+    """The draft's items in their order, by item id."""
+    return {
+        item.id: ItemInput(item.asset_id, item.duration_seconds, item.enabled)
         for item, _ in drafts.draft_items(session, playlist_id)
-    ]
+    }
 
 
-def _editable_playlist(
-    session: Session, venue: Venue, playlist_id: uuid.UUID, etag: str | None
-) -> Playlist:
+def editable_playlist(post: FormPost, venue: Venue, playlist_id: uuid.UUID) -> Playlist:
     """The venue's own playlist, checked against the page's ETag before anything else, so a
     stale page hears "reload" rather than about an item someone else removed (§16)."""
-    playlist = drafts.get_playlist(session, own_scope(venue), playlist_id)
-    require_if_match(etag, playlist_etag(playlist))
+    playlist = drafts.get_playlist(post.session, venue_scope(venue), playlist_id)
+    require_if_match(post.etag, playlist_etag(playlist))
     return playlist
 
 
 @router.post("/app/venues/{venue_id}/playlists/new")
-def create_playlist(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
+def create_playlist(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
     playlist = drafts.create_playlist(
-        session,
-        own_scope(venue),
-        form.get("name", "").strip(),
-        user_id=user.user_id,
-        now=now,
-        who=user_audit_context(request, user),
+        post.session,
+        venue_scope(venue),
+        post.form.get("name", "").strip(),
+        user_id=post.user.user_id,
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, playlist_url(venue, playlist))
+    return post.redirect(playlist_url(venue, playlist))
 
 
 @router.post(PLAYLIST + "/rename")
-def rename_playlist(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
+def rename_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
     playlist = drafts.rename_playlist(
-        session,
-        own_scope(venue),
+        post.session,
+        venue_scope(venue),
         playlist_id,
-        form.get("name", "").strip(),
-        if_match=form.get("etag"),
-        now=now,
-        who=user_audit_context(request, user),
+        post.form.get("name", "").strip(),
+        if_match=post.etag,
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, playlist_url(venue, playlist))
+    return post.redirect(playlist_url(venue, playlist))
 
 
 def _replace_items(
-    request: Request,
-    user: WebUser,
-    session: Session,
-    venue: Venue,
-    playlist_id: uuid.UUID,
-    items: Iterable[ItemInput],
-    etag: str | None,
-    now: NowDep,
+    post: FormPost, venue: Venue, playlist_id: uuid.UUID, items: Iterable[ItemInput]
 ) -> Response:
     playlist = drafts.replace_items(
-        session,
-        own_scope(venue),
+        post.session,
+        venue_scope(venue),
         playlist_id,
         list(items),
-        if_match=etag,
-        now=now,
-        who=user_audit_context(request, user),
+        if_match=post.etag,
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, playlist_url(venue, playlist))
+    return post.redirect(playlist_url(venue, playlist))
+
+
+def save_order(
+    post: FormPost, venue: Venue, playlist_id: uuid.UUID, order: list[uuid.UUID]
+) -> Response:
+    """`PUT .../reorder`: the draft's items in `order`, with the page's ETag (§16)."""
+    playlist = drafts.reorder_items(
+        post.session,
+        venue_scope(venue),
+        playlist_id,
+        order,
+        if_match=post.etag,
+        now=post.now,
+        who=post.who,
+    )
+    return post.redirect(playlist_url(venue, playlist))
 
 
 @router.post(PLAYLIST + "/add")
-def add_item(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def add_item(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
     """Append an asset; images need 1-3600 s, videos play to completion (§9, §27.10)."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = form.get("etag")
-    _editable_playlist(session, venue, playlist_id, etag)
-    added = ItemInput(_uuid_field(form, "asset_id", "an asset"), _seconds_field(form))
-    items = [*_current_items(session, playlist_id), added]
-    return _replace_items(request, user, session, venue, playlist_id, items, etag, now)
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    editable_playlist(post, venue, playlist_id)
+    added = ItemInput(uuid_field(post.form, "asset_id", "an asset"), _seconds_field(post.form))
+    items = [*_current_items(post.session, playlist_id).values(), added]
+    return _replace_items(post, venue, playlist_id, items)
 
 
 def _order_field(form: dict[str, str]) -> list[uuid.UUID]:
@@ -171,118 +141,59 @@ def _order_field(form: dict[str, str]) -> list[uuid.UUID]:
 
 
 @router.post(PLAYLIST + "/reorder")
-def reorder_items(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def reorder_items(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
     """Drag and drop: `PUT .../reorder` with the whole new order and the page's ETag (§16)."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = form.get("etag")
-    _editable_playlist(session, venue, playlist_id, etag)
-    playlist = drafts.reorder_items(
-        session,
-        own_scope(venue),
-        playlist_id,
-        _order_field(form),
-        if_match=etag,
-        now=now,
-        who=user_audit_context(request, user),
-    )
-    return redirect(request, playlist_url(venue, playlist))
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    editable_playlist(post, venue, playlist_id)
+    return save_order(post, venue, playlist_id, _order_field(post.form))
 
 
 @router.post(PLAYLIST + "/remove")
-def remove_item(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = form.get("etag")
-    _editable_playlist(session, venue, playlist_id, etag)
-    removed = _uuid_field(form, "item_id", "an item of this playlist")
-    rows = drafts.draft_items(session, playlist_id)
-    if removed not in {item.id for item, _ in rows}:
+def remove_item(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    editable_playlist(post, venue, playlist_id)
+    removed = uuid_field(post.form, "item_id", "an item of this playlist")
+    items = _current_items(post.session, playlist_id)
+    if items.pop(removed, None) is None:
         raise ValidationFailedError("Choose an item of this playlist.")
-    items = [
-        ItemInput(item.asset_id, item.duration_seconds, item.enabled)
-        for item, _ in rows
-        if item.id != removed
-    ]
-    return _replace_items(request, user, session, venue, playlist_id, items, etag, now)
-
-
-def user_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {user_id for user_id in user_ids if user_id is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
-    return {user_id: name for user_id, name in rows}
+    return _replace_items(post, venue, playlist_id, items.values())
 
 
 @router.get(PLAYLIST + "/versions")
 def versions_page(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    rolled_back: int | None = None,
+    venue_id: uuid.UUID, playlist_id: uuid.UUID, view: PageViewDep, rolled_back: int | None = None
 ) -> Response:
     """The playlist's publish history (§27.9), newest first; managers roll back from here."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    playlist = drafts.get_playlist(session, own_scope(venue), playlist_id)
-    versions = publishing.published_versions(session, playlist)
-    can = abilities(user, venue.id)
-    return render(
-        request,
+    venue = view.venue(venue_id, VenueAction.READ)
+    playlist = drafts.get_playlist(view.session, venue_scope(venue), playlist_id)
+    versions = publishing.published_versions(view.session, playlist)
+    return view.render(
         "versions.html",
         venue=venue,
         playlist=playlist,
         etag=playlist_etag(playlist),
         versions=versions,
-        names=user_names(session, (v.published_by_user_id for v in versions)),
-        may_roll_back=can.manage and playlist.scope_venue_id == venue.id,
+        names=user_names(view.session, (v.published_by_user_id for v in versions)),
+        may_roll_back=view.abilities(venue).manage and playlist.scope_venue_id == venue.id,
         rolled_back=rolled_back,
     )
 
 
 @router.post(PLAYLIST + "/versions/rollback")
-def roll_back(
-    venue_id: uuid.UUID,
-    playlist_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def roll_back(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
     """Publish an earlier version again as a new version (§27.9), managers only."""
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    publish_rate_limit(request, context, user)
-    try:
-        to_version = int(form.get("to_version", ""))
-    except ValueError:
-        raise ValidationFailedError("Choose a version to roll back to.") from None
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    post.limit_publishing()
+    to_version = version_field(post.form)
     publishing.rollback_playlist(
-        session,
-        own_scope(venue),
+        post.session,
+        venue_scope(venue),
         playlist_id,
         to_version,
-        if_match=form.get("etag"),
-        user_id=user.user_id,
-        now=now,
-        who=user_audit_context(request, user),
+        if_match=post.etag,
+        user_id=post.user.user_id,
+        now=post.now,
+        who=post.who,
     )
     url = f"/app/venues/{venue.id}/playlists/{playlist_id}/versions?rolled_back={to_version}"
-    return redirect(request, url)
+    return post.redirect(url)

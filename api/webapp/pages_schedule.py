@@ -13,22 +13,18 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.context import AppContext
-from api.deps import ContextDep, NowDep, SessionDep
-from api.presence import announce, other_editors
-from api.routes.playlists import publish_rate_limit
-from api.webapp.access import abilities, open_venue
-from api.webapp.pages_playlists import _uuid_field, user_names
-from api.webapp.pages_takeovers import Choice, _targets, _visible_playlists
-from api.webapp.rendering import PageRoute, clock_time, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.presence import other_editors
+from api.webapp.calls import FormPost, FormPostDep, PageView, PageViewDep
+from api.webapp.forms import uuid_field, version_field
+from api.webapp.lookups import Choice, target_choices, user_names, visible_playlists
+from api.webapp.presence import editors_fragment, presence_every
+from api.webapp.rendering import PageRoute, clock_time
 from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
 from signage.db.models import Playlist, SchedulePublishedSlot, ScheduleSlot, Venue
@@ -128,7 +124,7 @@ def _date_field(form: dict[str, str], name: str, what: str) -> date | None:
 def slot_input(form: dict[str, str]) -> SlotInput:
     """The slot a filled-in add or edit form states, or a readable 422 saying what is wrong.
     Whether the playlist and target exist here is the domain's check (§30.10)."""
-    playlist_id = _uuid_field(form, "playlist_id", "a playlist")
+    playlist_id = uuid_field(form, "playlist_id", "a playlist")
     target_type, target_id = _target_field(form)
     mask = days_mask(form)
     start, end = slot_window(
@@ -179,7 +175,7 @@ class VenueChoices:
 
 
 def _choices(session: Session, venue: Venue) -> VenueChoices:
-    return VenueChoices(_targets(session, venue), _visible_playlists(session, venue))
+    return VenueChoices(target_choices(session, venue), visible_playlists(session, venue))
 
 
 @dataclass(frozen=True)
@@ -272,13 +268,12 @@ def _presence_of(venue: Venue) -> Resource:
     return Resource(venue.tenant_id, PresenceResourceType.SCHEDULE_SET, venue.id)
 
 
-def _presence_values(
-    session: Session, context: AppContext, venue: Venue, user: WebUser, now: datetime
-) -> dict[str, Any]:
+def _presence_values(view: PageView, venue: Venue) -> dict[str, Any]:
     """Who else is editing, and how often an editor's page says it still is (§16)."""
+    resource, me = _presence_of(venue), view.user.user_id
     return {
-        "editors": other_editors(session, context, _presence_of(venue), user.user_id, now),
-        "presence_every": max(5, context.settings.presence_ttl_seconds // 2),
+        "editors": other_editors(view.session, view.context, resource, me, view.now),
+        "presence_every": presence_every(view.context),
     }
 
 
@@ -286,12 +281,11 @@ def _schedule_url(venue: Venue, query: str = "") -> str:
     return f"/app/venues/{venue.id}/schedule" + (f"?{query}" if query else "")
 
 
-def _page_etag(session: Session, venue: Venue, form: dict[str, str]) -> str | None:
+def _page_etag(post: FormPost, venue: Venue) -> str | None:
     """The page's ETag, checked before the form is read, so a stale page hears "reload" rather
     than about a slot someone else removed (§16); the domain checks it again under its lock."""
-    etag = form.get("etag")
-    require_if_match(etag, schedule_etag(schedule_sets.schedule_set(session, venue)))
-    return etag
+    require_if_match(post.etag, schedule_etag(schedule_sets.schedule_set(post.session, venue)))
+    return post.etag
 
 
 def _draft_slot(session: Session, venue: Venue, slot_id: uuid.UUID) -> ScheduleSlot:
@@ -306,23 +300,15 @@ def _draft_slot(session: Session, venue: Venue, slot_id: uuid.UUID) -> ScheduleS
 
 @router.get(SCHEDULE)
 def schedule_page(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-    done: str = "",
-    rolled_back: int | None = None,
+    venue_id: uuid.UUID, view: PageViewDep, done: str = "", rolled_back: int | None = None
 ) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    schedule = schedule_sets.schedule_set(session, venue)
-    choices = _choices(session, venue)
-    draft = schedule_sets.draft_slots(session, venue.id)
-    live = schedule_sets.published_slots(session, venue.id, schedule.published_version)
-    versions = schedule_sets.schedule_versions(session, venue.id)
-    return render(
-        request,
+    venue = view.venue(venue_id, VenueAction.READ)
+    schedule = schedule_sets.schedule_set(view.session, venue)
+    choices = _choices(view.session, venue)
+    draft = schedule_sets.draft_slots(view.session, venue.id)
+    live = schedule_sets.published_slots(view.session, venue.id, schedule.published_version)
+    versions = schedule_sets.schedule_versions(view.session, venue.id)
+    return view.render(
         "schedule.html",
         venue=venue,
         schedule=schedule,
@@ -330,160 +316,103 @@ def schedule_page(
         draft_week=_week([_slot_row(s, choices) for s in draft]),
         published_week=_week([_slot_row(s, choices) for s in live]),
         versions=versions,
-        names=user_names(session, (v.published_by_user_id for v in versions)),
-        can=abilities(user, venue.id),
+        names=user_names(view.session, (v.published_by_user_id for v in versions)),
+        can=view.abilities(venue),
         notice=NOTICES.get(done),
         rolled_back=rolled_back,
         choices=choices,
         form=SlotForm(),
         days=DAY_CHOICES,
-        **_presence_values(session, context, venue, user, now),
+        **_presence_values(view, venue),
     )
 
 
 @router.post(SCHEDULE + "/add")
-def add_slot(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = _page_etag(session, venue, form)
-    who = user_audit_context(request, user)
-    schedule_sets.add_slot(session, venue, slot_input(form), if_match=etag, now=now, who=who)
-    return redirect(request, _schedule_url(venue, "done=added"))
+def add_slot(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    etag = _page_etag(post, venue)
+    added = slot_input(post.form)
+    schedule_sets.add_slot(post.session, venue, added, if_match=etag, now=post.now, who=post.who)
+    return post.redirect(_schedule_url(venue, "done=added"))
 
 
 @router.get(SCHEDULE + "/slots/{slot_id}")
-def slot_page(
-    venue_id: uuid.UUID,
-    slot_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def slot_page(venue_id: uuid.UUID, slot_id: uuid.UUID, view: PageViewDep) -> Response:
     """One draft slot's form, filled in; saving it is `PUT .../slots/{id}` (§27.6)."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    schedule = schedule_sets.schedule_set(session, venue)
-    slot = _draft_slot(session, venue, slot_id)
-    choices = _choices(session, venue)
-    return render(
-        request,
+    venue = view.venue(venue_id, VenueAction.EDIT_CONTENT)
+    schedule = schedule_sets.schedule_set(view.session, venue)
+    slot = _draft_slot(view.session, venue, slot_id)
+    choices = _choices(view.session, venue)
+    return view.render(
         "schedule_slot.html",
         venue=venue,
         etag=schedule_etag(schedule),
         slot=_slot_row(slot, choices),
-        can=abilities(user, venue.id),
+        can=view.abilities(venue),
         choices=choices,
         form=_form_of(slot),
         days=DAY_CHOICES,
-        **_presence_values(session, context, venue, user, now),
+        **_presence_values(view, venue),
     )
 
 
 @router.post(SCHEDULE + "/slots/{slot_id}/save")
-def save_slot(
-    venue_id: uuid.UUID,
-    slot_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = _page_etag(session, venue, form)
-    who = user_audit_context(request, user)
-    changed = slot_input(form)
-    schedule_sets.update_slot(session, venue, slot_id, changed, if_match=etag, now=now, who=who)
-    return redirect(request, _schedule_url(venue, "done=updated"))
+def save_slot(venue_id: uuid.UUID, slot_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    etag = _page_etag(post, venue)
+    changed = slot_input(post.form)
+    schedule_sets.update_slot(
+        post.session, venue, slot_id, changed, if_match=etag, now=post.now, who=post.who
+    )
+    return post.redirect(_schedule_url(venue, "done=updated"))
 
 
 @router.post(SCHEDULE + "/remove")
-def remove_slot(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    etag = _page_etag(session, venue, form)
-    slot_id = _uuid_field(form, "slot_id", "a slot of this schedule")
-    who = user_audit_context(request, user)
-    schedule_sets.delete_slot(session, venue, slot_id, if_match=etag, now=now, who=who)
-    return redirect(request, _schedule_url(venue, "done=removed"))
+def remove_slot(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    etag = _page_etag(post, venue)
+    slot_id = uuid_field(post.form, "slot_id", "a slot of this schedule")
+    schedule_sets.delete_slot(
+        post.session, venue, slot_id, if_match=etag, now=post.now, who=post.who
+    )
+    return post.redirect(_schedule_url(venue, "done=removed"))
 
 
 @router.post(SCHEDULE + "/publish")
-def publish_schedule(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    publish_rate_limit(request, context, user)
+def publish_schedule(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    post.limit_publishing()
     schedule_sets.publish_schedule(
-        session,
+        post.session,
         venue,
-        if_match=form.get("etag"),
-        user_id=user.user_id,
-        now=now,
-        who=user_audit_context(request, user),
+        if_match=post.etag,
+        user_id=post.user.user_id,
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, _schedule_url(venue, "done=published"))
+    return post.redirect(_schedule_url(venue, "done=published"))
 
 
 @router.post(SCHEDULE + "/rollback")
-def roll_back_schedule(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def roll_back_schedule(venue_id: uuid.UUID, post: FormPostDep) -> Response:
     """Publish what an earlier version held again, as a new version (§27.9); the draft stays."""
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    publish_rate_limit(request, context, user)
-    try:
-        to_version = int(form.get("to_version", ""))
-    except ValueError:
-        raise ValidationFailedError("Choose a version to roll back to.") from None
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    post.limit_publishing()
+    to_version = version_field(post.form)
     schedule_sets.rollback_schedule(
-        session,
+        post.session,
         venue,
         to_version,
-        if_match=form.get("etag"),
-        user_id=user.user_id,
-        now=now,
-        who=user_audit_context(request, user),
+        if_match=post.etag,
+        user_id=post.user.user_id,
+        now=post.now,
+        who=post.who,
     )
-    return redirect(request, _schedule_url(venue, f"rolled_back={to_version}"))
+    return post.redirect(_schedule_url(venue, f"rolled_back={to_version}"))
 
 
 @router.post(SCHEDULE + "/presence")
-def schedule_presence(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
+def schedule_presence(venue_id: uuid.UUID, post: FormPostDep) -> Response:
     """ "I am editing the schedule", repeated by the page within the TTL; answers who else is."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    presence = announce(session, context, _presence_of(venue), user.user_id, now)
-    return render(request, "_editors.html", editors=presence.editors)
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    return editors_fragment(post, _presence_of(venue))

@@ -12,21 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.deps import ContextDep, NowDep, SessionDep
-from api.routes.playlists import publish_rate_limit
-from api.webapp.access import open_venue
-from api.webapp.pages_playlists import user_names
-from api.webapp.rendering import PageRoute, redirect, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.calls import FormPostDep, PageViewDep
+from api.webapp.forms import uuid_field
+from api.webapp.lookups import Choice, target_choices, user_names, visible_playlists
+from api.webapp.rendering import PageRoute
 from signage import publish_history
 from signage.auth.policy import VenueAction
-from signage.content.scope import LibraryScope
-from signage.db.models import Device, DeviceGroup, Playlist, Venue, VenueOverride
+from signage.db.models import Playlist, Venue, VenueOverride
 from signage.enums import OverrideTargetType, PublishEventType
 from signage.errors import ValidationFailedError
 from signage.pagination import PageRequest
@@ -56,44 +51,12 @@ class TakeoverRow:
 
 
 @dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
 class Takeovers:
     """What the venue page shows of takeovers, and what a manager may choose from."""
 
     rows: list[TakeoverRow]
     playlists: list[Choice]
     targets: list[Choice]
-
-
-def _targets(session: Session, venue: Venue) -> dict[uuid.UUID, Choice]:
-    """The venue's groups and screens, as the target list offers them ("GROUP:<id>")."""
-    groups = session.execute(
-        select(DeviceGroup.id, DeviceGroup.name).where(DeviceGroup.venue_id == venue.id)
-    )
-    devices = session.execute(
-        select(Device.id, Device.name).where(
-            Device.venue_id == venue.id, Device.deleted_at.is_(None)
-        )
-    )
-    return {
-        row_id: Choice(f"{kind}:{row_id}", f"{label}: {name}")
-        for rows, kind, label in ((groups, "GROUP", "Group"), (devices, "DEVICE", "Screen"))
-        for row_id, name in rows
-    }
-
-
-def _visible_playlists(session: Session, venue: Venue) -> dict[uuid.UUID, Playlist]:
-    found = session.scalars(
-        select(Playlist).where(
-            LibraryScope(venue.tenant_id, venue.id).sees(Playlist), Playlist.deleted_at.is_(None)
-        )
-    )
-    return {playlist.id: playlist for playlist in found}
 
 
 def _row(
@@ -121,8 +84,8 @@ def _label(targets: dict[uuid.UUID, Choice], override: VenueOverride) -> str:
 
 
 def takeovers_of(session: Session, venue: Venue, now: datetime) -> Takeovers:
-    targets = _targets(session, venue)
-    playlists = _visible_playlists(session, venue)
+    targets = target_choices(session, venue)
+    playlists = visible_playlists(session, venue)
     rows = [
         _row(o, venue, targets, playlists, now)
         for o in overrides.list_overrides(session, venue.id, now)
@@ -162,77 +125,47 @@ def _ends_at(form: dict[str, str], venue: Venue) -> datetime | None:
     return local.replace(tzinfo=ZoneInfo(venue.timezone))
 
 
-def _playlist_id(form: dict[str, str]) -> uuid.UUID:
-    try:
-        return uuid.UUID(form.get("playlist_id", ""))
-    except ValueError:
-        raise ValidationFailedError("Choose a published playlist.") from None
-
-
 @router.post("/app/venues/{venue_id}/takeover")
-def start_takeover(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    publish_rate_limit(request, context, user)
-    target_type, target_id = _target(form)
+def start_takeover(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    post.limit_publishing()
+    target_type, target_id = _target(post.form)
     wanted = overrides.OverrideInput(
         target_type=target_type,
         target_id=target_id,
-        playlist_id=_playlist_id(form),
-        ends_at=_ends_at(form, venue),
-        name=form.get("name", "").strip() or None,
+        playlist_id=uuid_field(post.form, "playlist_id", "a published playlist"),
+        ends_at=_ends_at(post.form, venue),
+        name=post.form.get("name", "").strip() or None,
     )
-    who = user_audit_context(request, user)
-    overrides.start_override(session, venue, wanted, user_id=user.user_id, now=now, who=who)
-    return redirect(request, f"/app/venues/{venue.id}?takeover=started")
+    overrides.start_override(
+        post.session, venue, wanted, user_id=post.user.user_id, now=post.now, who=post.who
+    )
+    return post.redirect(f"/app/venues/{venue.id}?takeover=started")
 
 
 @router.post("/app/venues/{venue_id}/cancel-takeover")
-def cancel_takeover(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.MANAGE)
-    try:
-        override_id = uuid.UUID(form.get("override_id", ""))
-    except ValueError:
-        raise ValidationFailedError("Choose a takeover to stop.") from None
-    who = user_audit_context(request, user)
-    overrides.cancel_override(session, venue, override_id, user_id=user.user_id, now=now, who=who)
-    return redirect(request, f"/app/venues/{venue.id}?takeover=cancelled")
+def cancel_takeover(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    override_id = uuid_field(post.form, "override_id", "a takeover to stop")
+    overrides.cancel_override(
+        post.session, venue, override_id, user_id=post.user.user_id, now=post.now, who=post.who
+    )
+    return post.redirect(f"/app/venues/{venue.id}?takeover=cancelled")
 
 
 @router.get("/app/venues/{venue_id}/publishes")
-def publishes_page(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    session: SessionDep,
-    cursor: str | None = None,
-) -> Response:
+def publishes_page(venue_id: uuid.UUID, view: PageViewDep, cursor: str | None = None) -> Response:
     """`GET /v1/venues/{id}/publishes`: the venue's and tenant-wide events, newest first."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
+    venue = view.venue(venue_id, VenueAction.READ)
     page = PageRequest(limit=HISTORY_PAGE_SIZE, cursor=cursor)
-    found = publish_history.venue_publishes(session, venue.tenant_id, venue.id, page)
-    playlists = _visible_playlists(session, venue)
-    return render(
-        request,
+    found = publish_history.venue_publishes(view.session, venue.tenant_id, venue.id, page)
+    playlists = visible_playlists(view.session, venue)
+    return view.render(
         "publishes.html",
         venue=venue,
         events=found.items,
         labels=EVENT_LABELS,
         playlist_names={str(pid): p.name for pid, p in playlists.items()},
-        names=user_names(session, (e.published_by_user_id for e in found.items)),
+        names=user_names(view.session, (e.published_by_user_id for e in found.items)),
         next_cursor=found.next_cursor,
     )

@@ -12,19 +12,17 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Response
 from fastapi.responses import JSONResponse
 
-from api.auth import user_audit_context
 from api.context import AppContext
-from api.deps import ContextDep, NowDep, SessionDep
 from api.ratelimit import enforce
-from api.webapp.access import open_venue
-from api.webapp.rendering import CONTENT_SECURITY_POLICY, PageRoute, render
-from api.webapp.session import CheckedForm, WebUser
+from api.webapp.access import venue_scope
+from api.webapp.calls import FormPostDep, PageView, PageViewDep
+from api.webapp.rendering import CONTENT_SECURITY_POLICY, PageRoute
 from signage.auth.policy import VenueAction
 from signage.content import library, uploads
-from signage.content.scope import LibraryScope
+from signage.db.models import Asset, Venue
 from signage.enums import AssetStatus
 from signage.errors import ValidationFailedError
 from signage.ratelimit import LimitCategory
@@ -45,20 +43,17 @@ def media_origin(context: AppContext) -> str:
 
 
 @router.get("/app/venues/{venue_id}/upload")
-def upload_page(
-    venue_id: uuid.UUID, request: Request, user: WebUser, context: ContextDep, session: SessionDep
-) -> Response:
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    response = render(
-        request,
+def upload_page(venue_id: uuid.UUID, view: PageViewDep) -> Response:
+    venue = view.venue(venue_id, VenueAction.EDIT_CONTENT)
+    response = view.render(
         "upload.html",
         venue=venue,
         accepted=ACCEPTED_TYPES,
-        max_megabytes=context.settings.max_upload_bytes // (1024 * 1024),
+        max_megabytes=view.context.settings.max_upload_bytes // (1024 * 1024),
     )
     # The script may talk to this site and to the storage origin the signed URL points at.
     response.headers["Content-Security-Policy"] = (
-        f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {media_origin(context)}"
+        f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {media_origin(view.context)}"
     )
     return response
 
@@ -70,38 +65,30 @@ def _size(form: dict[str, str]) -> int:
         raise ValidationFailedError("The file's size is missing.") from None
 
 
-@router.post("/app/venues/{venue_id}/uploads")
-def declare_upload(
-    venue_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> Response:
-    """`POST /v1/venues/{id}/assets/uploads`: the signed URL the script PUTs the file to."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    scope = LibraryScope(venue.tenant_id, venue.id)
-    tenant = str(scope.tenant_id)
-    enforce(
-        request, context, LimitCategory.UPLOAD_SESSION_PER_TENANT, tenant, tenant_id=venue.tenant_id
-    )
-    declared = uploads.UploadRequest(
+def _declared(form: dict[str, str]) -> uploads.UploadRequest:
+    return uploads.UploadRequest(
         form.get("file_name", ""),
         form.get("content_type", ""),
         _size(form),
         form.get("checksum_sha256", ""),
     )
+
+
+@router.post("/app/venues/{venue_id}/uploads")
+def declare_upload(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    """`POST /v1/venues/{id}/assets/uploads`: the signed URL the script PUTs the file to."""
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    tenant_id, limit = venue.tenant_id, LimitCategory.UPLOAD_SESSION_PER_TENANT
+    enforce(post.request, post.context, limit, str(tenant_id), tenant_id=tenant_id)
     started = uploads.start_upload(
-        session,
-        context.storage,
-        scope,
-        declared,
-        max_bytes=context.settings.max_upload_bytes,
-        user_id=user.user_id,
-        now=now,
-        who=user_audit_context(request, user),
+        post.session,
+        post.context.storage,
+        venue_scope(venue),
+        _declared(post.form),
+        max_bytes=post.context.settings.max_upload_bytes,
+        user_id=post.user.user_id,
+        now=post.now,
+        who=post.who,
     )
     body = {
         "uploadId": str(started.upload.id),
@@ -115,48 +102,32 @@ def declare_upload(
 
 @router.post("/app/venues/{venue_id}/uploads/{upload_id}/complete")
 def complete_upload(
-    venue_id: uuid.UUID,
-    upload_id: uuid.UUID,
-    request: Request,
-    user: WebUser,
-    form: CheckedForm,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-    background: BackgroundTasks,
+    venue_id: uuid.UUID, upload_id: uuid.UUID, post: FormPostDep, background: BackgroundTasks
 ) -> Response:
     """The file is in storage: processing starts and the status fragment is the answer."""
-    venue = open_venue(session, user, venue_id, VenueAction.EDIT_CONTENT)
-    scope = LibraryScope(venue.tenant_id, venue.id)
-    who = user_audit_context(request, user)
-    asset = uploads.complete_upload(session, context.storage, scope, upload_id, now=now, who=who)
-    # After the response, so after the commit: the run finds the asset PROCESSING (as /v1).
-    background.add_task(context.launcher.launch, asset.id)
-    response = render(
-        request,
-        "_asset_status.html",
-        venue=venue,
-        asset=asset,
-        poll=True,
-        every=STATUS_POLL_SECONDS,
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    storage, scope = post.context.storage, venue_scope(venue)
+    asset = uploads.complete_upload(
+        post.session, storage, scope, upload_id, now=post.now, who=post.who
     )
+    # After the response, so after the commit: the run finds the asset PROCESSING (as /v1).
+    background.add_task(post.context.launcher.launch, asset.id)
+    response = _status_fragment(post, venue, asset, poll=True)
     response.background = background
     return response
 
 
 @router.get("/app/venues/{venue_id}/assets/{asset_id}/status")
-def asset_status(
-    venue_id: uuid.UUID, asset_id: uuid.UUID, request: Request, user: WebUser, session: SessionDep
-) -> Response:
+def asset_status(venue_id: uuid.UUID, asset_id: uuid.UUID, view: PageViewDep) -> Response:
     """Polled by the page while the asset is PROCESSING (§13.3); READY or FAILED stop it."""
-    venue = open_venue(session, user, venue_id, VenueAction.READ)
-    asset = library.get_asset(session, LibraryScope(venue.tenant_id, venue.id), asset_id)
+    venue = view.venue(venue_id, VenueAction.READ)
+    asset = library.get_asset(view.session, venue_scope(venue), asset_id)
     poll = asset.status in (AssetStatus.UPLOADING, AssetStatus.PROCESSING)
-    return render(
-        request,
-        "_asset_status.html",
-        venue=venue,
-        asset=asset,
-        poll=poll,
-        every=STATUS_POLL_SECONDS,
+    return _status_fragment(view, venue, asset, poll=poll)
+
+
+def _status_fragment(view: PageView, venue: Venue, asset: Asset, *, poll: bool) -> Response:
+    """The asset's status, polling itself every few seconds while `poll` holds."""
+    return view.render(
+        "_asset_status.html", venue=venue, asset=asset, poll=poll, every=STATUS_POLL_SECONDS
     )

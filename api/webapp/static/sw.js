@@ -3,12 +3,13 @@
 // (§25.8) and are sent no-store, so they always go to the network and are never stored here.
 "use strict";
 
-var CACHE = "signage-shell-v1"; // bump when SHELL changes: activate drops older caches
+var CACHE = "signage-shell-v2"; // bump when SHELL changes: activate drops older caches
 var OFFLINE_PAGE = "/app/static/offline.html";
 var SHELL = [
   "/app/static/app.css",
   "/app/static/htmx.min.js",
   "/app/static/pwa.js",
+  "/app/static/app.js",
   "/app/static/icon-192.png",
   "/app/static/icon-512.png",
   "/app/static/icon-maskable-512.png",

@@ -203,3 +203,20 @@ def test_an_upload_shows_progress_then_ready(
         clock=utc_now,
     )
     expect(status).to_contain_text("Ready.", timeout=10_000)  # htmx polls every 2 s
+
+
+def test_a_sent_form_shows_it_is_working_and_cannot_be_sent_twice(
+    signed_in_page: SignIn, platform: Platform
+) -> None:
+    page = signed_in_page("editor")
+    page.goto(f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}/playlists")
+    # A slow network, as seen from the page: the submit is taken (app.js listens on the
+    # document) but never leaves (this listener, on the window, runs after it).
+    page.evaluate("window.addEventListener('submit', (event) => event.preventDefault())")
+
+    page.get_by_label("New playlist").fill("Slow network")
+    button = page.get_by_role("button", name="Create playlist")
+    button.click()
+
+    expect(button).to_be_disabled()
+    expect(button).to_have_attribute("aria-busy", "true")

@@ -224,6 +224,8 @@ def test_a_manager_runs_a_venue_from_a_phone(
     with browsers_for(chromium, platform) as open_as:
         page = open_as("manager")
         page.goto(f"{platform.base_url}/app/ops")
+        board = page.locator("table")
+        expect(board.get_by_text(re.compile("device offline: 1")).first).to_be_visible()
         page.get_by_role("link", name="Alerts").first.click()
         expect(page.locator('[data-alert="DEVICE_OFFLINE"]').first).to_be_visible()
         expect(page.get_by_text("Window").first).to_be_visible()
