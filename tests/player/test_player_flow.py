@@ -10,6 +10,8 @@ from player.state_machine import PlayerState
 from tests.player.conftest import publish_abc
 from tests.player.fake_platform import MediaFault
 
+NEXT = {"a": "b", "b": "c", "c": "a"}  # the published order, looping
+
 
 def playing(h):
     return lambda: h.player.state is PlayerState.PLAYING
@@ -21,7 +23,10 @@ def test_pairs_then_downloads_and_plays_in_deterministic_order(platform, make_pl
     h.run_until(playing(h))
     h.run(8)
     sequence = h.recorder.asset_sequence()
-    assert sequence[:6] == ["a", "b", "c", "a", "b", "c"]
+    # Playback skips items not cached yet (playback_order.next_position): it never waits;
+    # on a busy machine "a" may finish after "b", so the loop may start later in the cycle.
+    assert len(sequence) >= 6
+    assert all(after == NEXT[before] for before, after in itertools.pairwise(sequence[:6]))
     assert h.blank_or_error_since_first_content() == 0
     token_file = h.data_dir / "token"
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
