@@ -109,7 +109,22 @@ def device_page(
         changes=history.recent_changes(view.session, found.device, view.now),
         events=history.recent_events(view.session, found.device),
         in_words=in_words,
+        status_poll_seconds=DEVICE_POLL_SECONDS,
         **_command_list(view.session, venue, found.device, view.now),
+    )
+
+
+@router.get(DEVICE + "/status")
+def status_fragment(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep) -> Response:
+    """The latest report alone, polled by the device page (htmx)."""
+    venue = view.venue(venue_id, VenueAction.READ)
+    found = registry.get_device(view.session, venue, device_id, view.now)
+    return view.render(
+        "_device_status.html",
+        venue=venue,
+        device=device_out(found),
+        in_words=in_words,
+        status_poll_seconds=DEVICE_POLL_SECONDS,
     )
 
 

@@ -111,8 +111,28 @@ def test_another_venues_command_list_is_not_found(
     manager = signed_in(client, "manager")
 
     for venue_id in (demo.badger_id, demo.other_venue_id):
-        url = f"/app/venues/{venue_id}/devices/{screen.device_id}/commands-list"
-        assert manager.get(url).status_code == 404, venue_id
+        for part in ("commands-list", "status"):
+            url = f"/app/venues/{venue_id}/devices/{screen.device_id}/{part}"
+            assert manager.get(url).status_code == 404, (venue_id, part)
+
+
+def test_the_latest_report_refreshes_itself(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    viewer = signed_in(client, "viewer")
+    page = viewer.get(device_url(demo, screen)).text
+    assert f'hx-get="{device_url(demo, screen)}/status"' in page
+    assert "no heartbeat yet" in page
+
+    beat = heartbeat_body(state="ERROR_SCREEN", appVersion="1.3.0")
+    client.post("/v1/player/heartbeat", json=beat, headers=screen.headers)
+    fragment = viewer.get(f"{device_url(demo, screen)}/status")
+
+    assert fragment.status_code == 200
+    assert 'id="device-status"' in fragment.text
+    assert "Error screen" in fragment.text
+    assert "1.3.0" in fragment.text
 
 
 def test_status_history_lists_events_and_state_changes(

@@ -162,3 +162,6 @@ def test_the_publish_history_lists_publishes_and_takeovers(
     assert "Happy hour" in text
     assert "v0 → v1" in text
     assert "Manager" in text  # who, by name
+    # Each publish leads to where it can be rolled back (§21 "History - Rollback").
+    assert f'href="{venue_url(demo)}/playlists/{playlist_id}/versions"' in text
+    assert text.count(">Versions and rollback</a>") == 1  # a takeover has no versions
