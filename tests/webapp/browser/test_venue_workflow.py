@@ -214,6 +214,15 @@ def test_a_manager_runs_a_venue_from_a_phone(
         page.get_by_role("button", name="Start takeover now").click()
         expect(page.get_by_text("Takeover started.")).to_be_visible()
         expect(page.get_by_text("playing now")).to_be_visible()
+        # It asks first: "no" leaves the takeover running, "yes" stops it.
+        questions: list[str] = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="Stop takeover").click()
+        assert questions == [
+            "Stop this takeover now? Screens go back to the schedule on their next check."
+        ]
+        expect(page.get_by_text("playing now")).to_be_visible()
+        page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Stop takeover").click()
         expect(page.get_by_text("Takeover stopped.")).to_be_visible()
 
