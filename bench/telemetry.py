@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -285,6 +286,8 @@ def main() -> None:
         help="drive heartbeats with wrk (Debian package) for SECONDS instead",
     )
     args = parser.parse_args()
+    if args.wrk and not shutil.which("wrk"):
+        parser.error("--wrk needs wrk on the PATH (Debian package `wrk`)")
 
     admin = postgres.admin_url()
     template = postgres.ensure_template(admin)

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import update
 
 from signage.alerts.evaluation import evaluate_alerts
@@ -216,7 +216,12 @@ def test_a_manager_runs_a_venue_from_a_phone(
         expect(page.get_by_text("playing now")).to_be_visible()
         # It asks first: "no" leaves the takeover running, "yes" stops it.
         questions: list[str] = []
-        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+
+        def say_no(dialog: Dialog) -> None:
+            questions.append(dialog.message)
+            dialog.dismiss()
+
+        page.once("dialog", say_no)
         page.get_by_role("button", name="Stop takeover").click()
         assert questions == [
             "Stop this takeover now? Screens go back to the schedule on their next check."
