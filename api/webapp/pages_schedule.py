@@ -29,7 +29,7 @@ from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
 from signage.db.models import Playlist, SchedulePublishedSlot, ScheduleSlot, Venue
 from signage.enums import PresenceResourceType, SlotTargetType
-from signage.errors import NotFoundError, ValidationFailedError
+from signage.errors import ValidationFailedError
 from signage.presence import Resource
 from signage.scheduling import schedule_sets
 from signage.scheduling.schedule_sets import SlotInput, schedule_etag
@@ -288,13 +288,6 @@ def _page_etag(post: FormPost, venue: Venue) -> str | None:
     return post.etag
 
 
-def _draft_slot(session: Session, venue: Venue, slot_id: uuid.UUID) -> ScheduleSlot:
-    slot = session.get(ScheduleSlot, slot_id)
-    if slot is None or slot.venue_id != venue.id:
-        raise NotFoundError("This slot is no longer in the draft schedule.")
-    return slot
-
-
 # -- pages and forms ----------------------------------------------------------------------------
 
 
@@ -341,7 +334,7 @@ def slot_page(venue_id: uuid.UUID, slot_id: uuid.UUID, view: PageViewDep) -> Res
     """One draft slot's form, filled in; saving it is `PUT .../slots/{id}` (§27.6)."""
     venue = view.venue(venue_id, VenueAction.EDIT_CONTENT)
     schedule = schedule_sets.schedule_set(view.session, venue)
-    slot = _draft_slot(view.session, venue, slot_id)
+    slot = schedule_sets.draft_slot(view.session, venue, slot_id)
     choices = _choices(view.session, venue)
     return view.render(
         "schedule_slot.html",

@@ -132,7 +132,7 @@ def update_slot(
     who: audit.AuditContext,
 ) -> tuple[VenueScheduleSet, ScheduleSlot]:
     schedule = _locked_for_change(session, venue, if_match)
-    row = _draft_slot(session, venue, slot_id)
+    row = draft_slot(session, venue, slot_id)
     _validate(session, venue, slot)
     for column in SLOT_COLUMNS:
         setattr(row, column, getattr(slot, column))
@@ -151,7 +151,7 @@ def delete_slot(
     who: audit.AuditContext,
 ) -> VenueScheduleSet:
     schedule = _locked_for_change(session, venue, if_match)
-    session.delete(_draft_slot(session, venue, slot_id))
+    session.delete(draft_slot(session, venue, slot_id))
     _changed(session, schedule, venue, now, who, {"deleted": str(slot_id)})
     return schedule
 
@@ -253,7 +253,8 @@ def _locked_for_change(session: Session, venue: Venue, if_match: str | None) -> 
     return schedule
 
 
-def _draft_slot(session: Session, venue: Venue, slot_id: uuid.UUID) -> ScheduleSlot:
+def draft_slot(session: Session, venue: Venue, slot_id: uuid.UUID) -> ScheduleSlot:
+    """One draft slot of the venue; another venue's is not found (§25.6)."""
     slot = session.scalar(
         select(ScheduleSlot).where(ScheduleSlot.id == slot_id, ScheduleSlot.venue_id == venue.id)
     )
