@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 EXTRAS := server,player,notebooks,dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench clean
+.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench slides clean
 
 run: $(STAMP)
 	$(BIN)/signage up
@@ -55,6 +55,10 @@ pytest-server-postgres: $(STAMP)
 bench: $(STAMP)
 	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
+
+# The README's picture of the player's pairing slide on a 1080p TV (committed; issue 22).
+slides: $(STAMP)
+	$(BIN)/python scripts/render-slides.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
