@@ -12,12 +12,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from api.deps import SessionDep
 from api.problems import database_unavailable
-from signage.db.engine import Database
 from signage.db.models import Tenant
 from signage.errors import PreconditionFailedError, RateLimitedError, ServiceUnavailableError
 from tests.conftest import Signer
 from tests.support.demo import Demo
-from tests.support.redis_server import free_port
+from tests.support.own_postgres import unreachable_database
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "instance", "requestId"}
 
@@ -68,12 +67,8 @@ def probe_client(app: FastAPI) -> TestClient:
 
     @router.get("/database-unreachable")
     def database_unreachable() -> None:
-        nobody_listens = Database.connect(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/x")
-        try:
-            with nobody_listens.sessions() as session:
-                session.execute(text("SELECT 1"))
-        finally:
-            nobody_listens.dispose()
+        with unreachable_database() as down, down.sessions() as session:
+            session.execute(text("SELECT 1"))
 
     @router.get("/connection-lost")
     def connection_lost(session: SessionDep) -> None:
@@ -142,7 +137,8 @@ def test_a_database_outage_is_a_503_with_retry_after(probe_client: TestClient, p
     response = probe_client.get(f"/v1/_probe/{probe}")
     body = assert_problem(response, 503, "SERVICE_UNAVAILABLE")
     assert body["retryAfterSeconds"] == int(response.headers["retry-after"]) > 0
-    assert "127.0.0.1" not in response.text and "SELECT" not in response.text
+    assert "127.0.0.1" not in response.text  # nothing about the database's whereabouts
+    assert "SELECT" not in response.text
     assert probe_client.get("/readyz").status_code == 200
 
 
@@ -152,7 +148,8 @@ def test_which_database_errors_mean_retry_later() -> None:
     assert isinstance(unavailable, ServiceUnavailableError)
     assert unavailable.retry_after_seconds > 0
     busy = database_unavailable(PoolTimeoutError("QueuePool limit reached"))
-    assert busy is not None and "busy" in busy.detail
+    assert busy is not None
+    assert "busy" in busy.detail
     assert database_unavailable(DataError("INSERT", {}, Exception("NUL"))) is None  # a 422
     assert database_unavailable(RuntimeError("a bug")) is None  # a 500
 
