@@ -1,5 +1,6 @@
-"""Request context: request id on every response (§27.1 Correlation), access logs, body size
-limits, and a problem+json 500 for anything unexpected (no stack trace leaks)."""
+"""Request context: request id and security headers on every response (§27.1 Correlation),
+access logs, body size limits, and a problem+json 500 for anything unexpected (no stack trace
+leaks)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ log = logging.getLogger("api.access")
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 MAX_JSON_BODY_BYTES = 1024 * 1024
+# Every response (API, web app, media): browsers never sniff a type other than the one declared,
+# and no address of ours (ids, `/app/pair?code=`, signed media URLs) goes to another site as a
+# Referer. `same-origin` rather than `no-referrer` keeps the Origin header on the web app's own
+# form posts (browsers send `Origin: null` under `no-referrer`).
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
 
 
 class BodyTooLargeError(Exception):
@@ -52,6 +58,7 @@ class RequestContextMiddleware:
                     message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                     *rate_limit_headers(scope["state"]),
+                    *SECURITY_HEADERS,
                     # Answered before the body was read whole (a refusal): the rest is never
                     # read or drained, the connection goes with it.
                     *([] if body.complete else [(b"connection", b"close")]),
