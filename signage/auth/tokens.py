@@ -45,6 +45,9 @@ class AccessClaims:
     capabilities: frozenset[Capability]
     token_id: str
     expires_at: datetime
+    # The login (refresh-token family) the token was issued for; None in tokens issued before
+    # the `sid` claim existed. The web app binds its CSRF tokens to it.
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def issue_access_token(
     capabilities: frozenset[Capability],
     now: datetime,
     lifetime: timedelta,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[str, datetime]:
     expires_at = now + lifetime
     inline = len(venue_roles) <= MAX_INLINE_VENUE_ROLES
@@ -81,6 +85,8 @@ def issue_access_token(
         ),
         "cap": sorted(capabilities),
     }
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return _encode(key, claims, now, expires_at), expires_at
 
 
@@ -120,6 +126,7 @@ def decode_access_token(key: SigningKey, token: str, now: datetime) -> AccessCla
             capabilities=frozenset(Capability(c) for c in claims["cap"]),
             token_id=claims["jti"],
             expires_at=_from_epoch(claims["exp"], now),
+            session_id=uuid.UUID(claims["sid"]) if "sid" in claims else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise AuthenticationError("The access token is malformed.") from exc
