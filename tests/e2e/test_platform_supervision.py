@@ -1,0 +1,132 @@
+"""`signage up` keeps the platform running when one of its processes dies (issue 13, item 5):
+the real platform, its real processes killed one at a time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_platform_up import get_status, platform_env, start, stop, wait_for
+from tests.support.redis_server import free_port
+
+BOUND_SECONDS = 90  # for each process to come back
+
+
+def children_of(parent: int) -> dict[int, str]:
+    """pid -> command line of the processes whose parent is `parent`."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == parent:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def child_pid(platform: subprocess.Popen[str], marker: str) -> int | None:
+    pids = [pid for pid, cmd in children_of(platform.pid).items() if marker in cmd]
+    assert len(pids) <= 1, pids
+    return pids[0] if pids else None
+
+
+def running_child(platform: subprocess.Popen[str], marker: str) -> int:
+    pid = child_pid(platform, marker)
+    assert pid is not None, (marker, children_of(platform.pid))
+    return pid
+
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    try:  # absent, or half written, while the server starts
+        return int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_until(condition: Callable[[], bool], what: str, during: Callable[[], None]) -> None:
+    """Poll `condition` for up to BOUND_SECONDS, running the `during` check on every poll."""
+    deadline = time.monotonic() + BOUND_SECONDS
+    while not condition():
+        during()
+        assert time.monotonic() < deadline, f"{what} within {BOUND_SECONDS} s"
+        time.sleep(0.5)
+
+
+def restarted(platform: subprocess.Popen[str], marker: str, old_pid: int) -> Callable[[], bool]:
+    def check() -> bool:
+        new_pid = child_pid(platform, marker)
+        return new_pid is not None and new_pid != old_pid
+
+    return check
+
+
+API, WEBSERVER, DAEMON = "api.main:app_from_env", "dagster_webserver", "dagster-daemon"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_killed_process_comes_back_and_the_others_keep_running(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    data_dir = tmp_path_factory.mktemp("sup") / "var"  # short: the database socket is in it
+    api_port, dagster_port = free_port(), free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    platform = start(platform_env(data_dir, api_port, dagster_port))
+    try:
+        wait_for(f"{api}/readyz", platform)
+        wait_for(f"http://127.0.0.1:{dagster_port}/server_info", platform)
+        pids = {marker: running_child(platform, marker) for marker in (API, WEBSERVER, DAEMON)}
+
+        def platform_still_up() -> None:
+            assert platform.poll() is None, platform.communicate()[0]
+
+        def dagster_untouched() -> None:
+            platform_still_up()
+            assert child_pid(platform, WEBSERVER) == pids[WEBSERVER]
+            assert child_pid(platform, DAEMON) == pids[DAEMON]
+
+        os.kill(pids[API], signal.SIGKILL)
+        wait_until(restarted(platform, API, pids[API]), "API restarted", dagster_untouched)
+        wait_until(lambda: get_status(f"{api}/healthz") == 200, "API answers", dagster_untouched)
+        pids[API] = running_child(platform, API)
+
+        def api_untouched() -> None:
+            platform_still_up()
+            assert child_pid(platform, API) == pids[API]
+            assert get_status(f"{api}/healthz") == 200
+
+        os.kill(pids[DAEMON], signal.SIGKILL)
+        wait_until(restarted(platform, DAEMON, pids[DAEMON]), "daemon restarted", api_untouched)
+
+        old_postmaster = postmaster_pid(data_dir)
+        assert old_postmaster is not None
+        os.kill(old_postmaster, signal.SIGKILL)
+        wait_until(
+            lambda: (
+                postmaster_pid(data_dir) not in (None, old_postmaster)
+                and get_status(f"{api}/readyz") == 200
+            ),
+            "the database restarted and the API ready again",
+            platform_still_up,
+        )
+        assert child_pid(platform, API) == pids[API]
+    finally:
+        # A platform that died has told why in the assertion that noticed it.
+        output = stop(platform) if platform.poll() is None else ""
+    assert "API was killed by SIGKILL (exit code -9); restart attempt 1 in 1 s" in output
+    assert "Dagster daemon was killed by SIGKILL (exit code -9); restart attempt 1" in output
+    assert "embedded PostgreSQL is not running" in output
+    assert "embedded PostgreSQL restarted" in output
+    assert "Traceback" not in output
+    assert postmaster_pid(data_dir) is None  # the restarted server stopped with the platform
+    assert get_status(f"{api}/healthz") == 0
