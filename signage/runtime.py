@@ -92,13 +92,13 @@ class Child:
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = field(default=None, repr=False)
-    # Process groups of earlier runs that died: what they started (Dagster's code servers and
-    # runs) may still be finishing; they are stopped with the platform.
-    _earlier_groups: list[int] = field(default_factory=list, repr=False)
+    # What earlier runs that died left behind (Dagster's code servers and runs may still be
+    # finishing): their process group and its members then; stopped with the platform.
+    _leftovers: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def start(self) -> None:
-        if self.process is not None:
-            self._earlier_groups.append(self.process.pid)
+        if self.process is not None and (members := _group_members(self.process.pid)):
+            self._leftovers[self.process.pid] = members
         self._close_log()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
@@ -120,9 +120,12 @@ class Child:
         return f"exited with code {code}"
 
     def stop(self, timeout: float = 15.0) -> None:
-        for group in self._earlier_groups:
-            with suppress(ProcessLookupError):
-                os.killpg(group, signal.SIGTERM)
+        for group, members in self._leftovers.items():
+            # Still ours only while one of its members is in it: an emptied group's id (a pid)
+            # may since have been handed to another process.
+            if any(_in_group(pid, group) for pid in members):
+                with suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGTERM)
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -136,6 +139,23 @@ class Child:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _group_members(group: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with suppress(OSError, IndexError, ValueError):
+            # /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces.
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == group:
+                members.append(int(entry.name))
+    return members
+
+
+def _in_group(pid: int, group: int) -> bool:
+    try:
+        return os.getpgid(pid) == group
+    except ProcessLookupError:
+        return False
 
 
 @dataclass

@@ -35,8 +35,19 @@ def wait_until(condition: object, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
+# Starts a process of its own (as Dagster's daemon starts runs), which outlives it when killed.
+WORKER_WITH_HELPER = """
+import subprocess, sys, time
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+open(sys.argv[1], "a").write(f"{helper.pid}\\n")
+time.sleep(60)
+"""
+
+
 def test_a_killed_child_is_restarted_and_its_sibling_left_alone(tmp_path: Path) -> None:
-    worker = python_child("worker", "import time; time.sleep(60)", tmp_path)
+    helpers = tmp_path / "helpers"
+    worker = python_child("worker", WORKER_WITH_HELPER, tmp_path)
+    worker.argv.append(str(helpers))
     sibling = python_child("sibling", "import time; time.sleep(60)", tmp_path)
     stop, lines = StopRequest(), list[str]()
     for child in (worker, sibling):
@@ -51,12 +62,15 @@ def test_a_killed_child_is_restarted_and_its_sibling_left_alone(tmp_path: Path) 
         assert worker.process is not None
         assert sibling.process is not None
         first_pid, sibling_pid = worker.process.pid, sibling.process.pid
+        wait_until(lambda: helpers.exists() and helpers.read_text().endswith("\n"))
+        first_helper = int(helpers.read_text())
         os.kill(first_pid, signal.SIGKILL)
         wait_until(lambda: worker.process is not None and worker.process.pid != first_pid)
         wait_until(lambda: any("worker restarted" in line for line in lines))
         assert worker.exit_status() is None
         assert sibling.process.pid == sibling_pid
         assert sibling.exit_status() is None
+        os.kill(first_helper, 0)  # left to finish its work while the platform runs
         assert (
             "worker was killed by SIGKILL (exit code -9); restart attempt 1 in 0.05 s" in (lines[0])
         )
@@ -66,6 +80,8 @@ def test_a_killed_child_is_restarted_and_its_sibling_left_alone(tmp_path: Path) 
         for child in (worker, sibling):
             child.stop()
     assert not loop.is_alive()
+    # Stopping the platform stops what the killed worker left behind.
+    wait_until(lambda: not Path(f"/proc/{first_helper}").exists(), timeout=10)
 
 
 def test_a_child_that_keeps_crashing_is_given_up_loudly(tmp_path: Path) -> None:
