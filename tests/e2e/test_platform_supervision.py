@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,12 +75,18 @@ def restarted(platform: subprocess.Popen[str], marker: str, old_pid: int) -> Cal
 API, WEBSERVER, DAEMON = "api.main:app_from_env", "dagster_webserver", "dagster-daemon"
 
 
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A short path (the database socket is in it) outside pytest's temp root: run as root, the
+    embedded server runs as another user, and any pytest starting on this machine resets that
+    root to 0700 under it."""
+    with tempfile.TemporaryDirectory(prefix="signage-sup-", ignore_cleanup_errors=True) as root:
+        yield Path(root) / "var"
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_a_killed_process_comes_back_and_the_others_keep_running(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    data_dir = tmp_path_factory.mktemp("sup") / "var"  # short: the database socket is in it
+def test_a_killed_process_comes_back_and_the_others_keep_running(data_dir: Path) -> None:
     api_port, dagster_port = free_port(), free_port()
     api = f"http://127.0.0.1:{api_port}"
     platform = start(platform_env(data_dir, api_port, dagster_port))
@@ -130,3 +138,37 @@ def test_a_killed_process_comes_back_and_the_others_keep_running(
     assert "Traceback" not in output
     assert postmaster_pid(data_dir) is None  # the restarted server stopped with the platform
     assert get_status(f"{api}/healthz") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_process_that_keeps_dying_stops_the_platform_loudly(data_dir: Path) -> None:
+    api_port, dagster_port = free_port(), free_port()
+    platform = start(platform_env(data_dir, api_port, dagster_port))
+    try:
+        wait_for(f"http://127.0.0.1:{api_port}/readyz", platform)
+        pids = [running_child(platform, marker) for marker in (API, WEBSERVER, DAEMON)]
+        # The API's port taken while it is down: every restart dies at once.
+        with socket.socket() as thief:
+            thief.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            os.kill(pids[0], signal.SIGKILL)
+            deadline = time.monotonic() + 0.9  # the first restart waits 1 s
+            while True:
+                try:
+                    thief.bind(("127.0.0.1", api_port))
+                    break
+                except OSError:  # until the kernel has closed the dead API's socket
+                    assert time.monotonic() < deadline
+                    time.sleep(0.01)
+            thief.listen()
+            output, _ = platform.communicate(timeout=BOUND_SECONDS + 60)
+    finally:
+        if platform.poll() is None:
+            stop(platform)
+    assert platform.returncode == 1, output
+    assert "restart attempt 4 in 8 s" in output
+    # uvicorn exits with 3 when it cannot bind
+    assert "error: API exited with code 3; it died 5 times within 300 s, giving up" in output
+    assert "Traceback" not in output
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]  # the others stopped
+    assert postmaster_pid(data_dir) is None
