@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from signage.db.embedded import postmaster_pid
 from tests.e2e.test_platform_up import get_status, platform_env, start, stop, wait_for
 from tests.support.redis_server import free_port
 
@@ -46,13 +47,6 @@ def running_child(platform: subprocess.Popen[str], marker: str) -> int:
     pid = child_pid(platform, marker)
     assert pid is not None, (marker, children_of(platform.pid))
     return pid
-
-
-def postmaster_pid(data_dir: Path) -> int | None:
-    try:  # absent, or half written, while the server starts
-        return int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def wait_until(condition: Callable[[], bool], what: str, during: Callable[[], None]) -> None:
@@ -116,12 +110,12 @@ def test_a_killed_process_comes_back_and_the_others_keep_running(data_dir: Path)
         os.kill(pids[DAEMON], signal.SIGKILL)
         wait_until(restarted(platform, DAEMON, pids[DAEMON]), "daemon restarted", api_untouched)
 
-        old_postmaster = postmaster_pid(data_dir)
+        old_postmaster = postmaster_pid(data_dir / "postgres")
         assert old_postmaster is not None
         os.kill(old_postmaster, signal.SIGKILL)
         wait_until(
             lambda: (
-                postmaster_pid(data_dir) not in (None, old_postmaster)
+                postmaster_pid(data_dir / "postgres") not in (None, old_postmaster)
                 and get_status(f"{api}/readyz") == 200
             ),
             "the database restarted and the API ready again",
@@ -136,7 +130,8 @@ def test_a_killed_process_comes_back_and_the_others_keep_running(data_dir: Path)
     assert "embedded PostgreSQL is not running" in output
     assert "embedded PostgreSQL restarted" in output
     assert "Traceback" not in output
-    assert postmaster_pid(data_dir) is None  # the restarted server stopped with the platform
+    # The restarted server stopped with the platform.
+    assert postmaster_pid(data_dir / "postgres") is None
     assert get_status(f"{api}/healthz") == 0
 
 
@@ -171,4 +166,4 @@ def test_a_process_that_keeps_dying_stops_the_platform_loudly(data_dir: Path) ->
     assert "error: API exited with code 3; it died 5 times within 300 s, giving up" in output
     assert "Traceback" not in output
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]  # the others stopped
-    assert postmaster_pid(data_dir) is None
+    assert postmaster_pid(data_dir / "postgres") is None
