@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api import webapp
 from api.context import AppContext, system_clock
+from api.inflight import InFlightCapMiddleware
 from api.media_origin import create_media_origin
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
@@ -75,6 +76,8 @@ def create_app(
     app.state.context = context
     app.state.tenant_limit_overrides = TenantLimitOverrides()
     install_problem_handlers(app)
+    # Inside the request context (request id, access log), outside everything else.
+    app.add_middleware(InFlightCapMiddleware, limit=settings.api_limit_concurrency)
     app.add_middleware(RequestContextMiddleware)
     routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)
     for module in routers:

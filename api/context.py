@@ -90,7 +90,7 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
-        self.launcher = DagsterLauncher(self.settings.api_host, self.settings.dagster_port)
+        self.launcher = DagsterLauncher(self.settings.dagster_host, self.settings.dagster_port)
         self.tokens = token_policy(self.settings)
         self.rate_limiter = rate_limiter_for(self.settings)
         self.storage = storage_for(self.settings, self.clock)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from signage.config import Settings
 from signage.db import migrate
@@ -21,12 +21,15 @@ from signage.errors import DomainError
 from signage.runtime import (
     DAGSTER_HOME,
     Child,
+    EmbeddedPostgres,
     PlatformStartError,
     StopRequest,
+    Supervised,
     console_script,
     exclusive_lock,
     python_module,
     require_free_port,
+    supervise,
     wait_until_ready,
 )
 from signage.storage.base import utc_now
@@ -38,8 +41,6 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 T = TypeVar("T")
-# In-flight requests one API process accepts before answering 503 (see signage.db.engine).
-API_MAX_IN_FLIGHT = 80
 EXPECTED_FAILURES = (
     DatabaseUnavailableError,
     EmbeddedPostgresError,
@@ -166,7 +167,7 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
         require_free_port(settings.api_host, settings.api_port, "API", "SIGNAGE_API_PORT")
         if with_dagster:
             require_free_port(
-                settings.api_host, settings.dagster_port, "Dagster UI", "SIGNAGE_DAGSTER_PORT"
+                settings.dagster_host, settings.dagster_port, "Dagster UI", "SIGNAGE_DAGSTER_PORT"
             )
         database = _migrated(settings)
         with database.unit_of_work() as session:
@@ -174,27 +175,27 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
         _seed_content(database, settings)
         url = database.engine.url.render_as_string(hide_password=False)
         database.dispose()
-        children = _children(settings, with_dagster=with_dagster)
         env = _child_env(settings, url)
+        children = child_processes(settings, env, with_dagster=with_dagster)
         if with_dagster:
             _prepare_dagster_storage(env)
         try:
             for child in children:
                 if stop.requested:
                     break
-                child.start(env)
+                child.start()
             wait_until_ready(f"{settings.api_base_url}/readyz", children, stop)
             if not stop.requested:
-                _print_banner(settings, credentials, with_dagster=with_dagster)
-            _supervise(children, stop)
+                _print_banner(settings, credentials, url, with_dagster=with_dagster)
+            supervise([*_database_process(settings), *children], stop, report=typer.echo)
+            typer.echo("\nstopping...")
         finally:
             for child in reversed(children):
                 child.stop()
 
 
-def _children(settings: Settings, *, with_dagster: bool) -> list[Child]:
+def child_processes(settings: Settings, env: dict[str, str], *, with_dagster: bool) -> list[Child]:
     logs = settings.logs_dir
-    host = settings.api_host
     children = [
         Child(
             "API",
@@ -203,12 +204,13 @@ def _children(settings: Settings, *, with_dagster: bool) -> list[Child]:
                 "--factory",
                 "api.main:app_from_env",
                 "--host",
-                host,
+                settings.api_host,
                 "--port",
                 str(settings.api_port),
                 "--no-access-log",
             ),
             logs / "api.log",
+            env,
         )
     ]
     if with_dagster:
@@ -219,21 +221,28 @@ def _children(settings: Settings, *, with_dagster: bool) -> list[Child]:
                 python_module(
                     "dagster_webserver",
                     "-h",
-                    host,
+                    settings.dagster_host,  # no login: loopback unless told otherwise
                     "-p",
                     str(settings.dagster_port),
                     "-w",
                     workspace,
                 ),
                 logs / "dagster-webserver.log",
+                env,
             ),
             Child(
                 "Dagster daemon",
                 console_script("dagster-daemon", "run", "-w", workspace),
                 logs / "dagster-daemon.log",
+                env,
             ),
         ]
     return children
+
+
+def _database_process(settings: Settings) -> list[Supervised]:
+    """The embedded server is ours to keep running; a configured database is not."""
+    return [] if settings.database_url else [EmbeddedPostgres(settings.postgres_dir)]
 
 
 def _prepare_dagster_storage(env: dict[str, str]) -> None:
@@ -259,20 +268,8 @@ def _child_env(settings: Settings, url: str) -> dict[str, str]:
     return env
 
 
-def _supervise(children: list[Child], stop: StopRequest) -> None:
-    while not stop.requested:
-        for child in children:
-            code = child.exited()
-            if code is not None:
-                raise PlatformStartError(
-                    f"{child.name} stopped unexpectedly (exit {code}); see {child.log_path}"
-                )
-        time.sleep(0.5)
-    typer.echo("\nstopping...")
-
-
 def _print_banner(
-    settings: Settings, credentials: demo.DemoCredentials, *, with_dagster: bool
+    settings: Settings, credentials: demo.DemoCredentials, url: str, *, with_dagster: bool
 ) -> None:
     base = settings.api_base_url
     lines = [
@@ -282,11 +279,25 @@ def _print_banner(
         f"  Web app      {base}/app/  (sign in as a demo user)",
     ]
     if with_dagster:
-        lines.append(f"  Dagster UI   http://{settings.api_host}:{settings.dagster_port}")
-    lines += [f"  Data dir     {settings.resolved_data_dir}", f"  Logs         {settings.logs_dir}"]
+        lines.append(f"  Dagster UI   http://{settings.dagster_host}:{settings.dagster_port}")
+    lines += [
+        f"  Database     {database_location(url)}",
+        f"  Data dir     {settings.resolved_data_dir}",
+        f"  Logs         {settings.logs_dir}",
+    ]
     typer.echo("\n".join(lines))
     _print_demo_users(credentials)
     typer.echo("Press Ctrl-C to stop.")
+
+
+def database_location(url: str) -> str:
+    """Where to reach the database with psql or pg_dump (docs/operations.md, backups): the
+    embedded server's socket directory, or the configured URL without its password."""
+    parsed = make_url(url)
+    socket_dir = parsed.query.get("host")
+    if isinstance(socket_dir, str) and socket_dir.startswith("/"):
+        return f"socket dir {socket_dir}, user {parsed.username}, database {parsed.database}"
+    return parsed.render_as_string(hide_password=True)
 
 
 def _print_demo_users(credentials: demo.DemoCredentials) -> None:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Requests one API process serves at once; more are answered 503 at once (api/inflight.py).
+    api_limit_concurrency: int = Field(default=80, ge=1)
+    # The Dagster webserver has no login: loopback unless an operator says otherwise.
+    dagster_host: str = "127.0.0.1"
     dagster_port: int = 3000
     # Public base URL of the API; used to build signed media URLs for the local origin.
     public_base_url: str | None = None

@@ -45,7 +45,7 @@ def normalise_url(url: str) -> str:
 # A request holds its connection across thread-pool hops (dependencies, handler, commit), so
 # the pool must hold more connections than the API has threads (40, anyio's default) or
 # waiting threads could starve the requests that hold connections. The API also caps in-flight
-# requests (uvicorn --limit-concurrency, docs/operations.md) and a wait past POOL_TIMEOUT is a
+# requests (api/inflight.py, docs/operations.md) and a wait past POOL_TIMEOUT is a
 # 503 the player backs off from, not a hang.
 POOL_TIMEOUT_SECONDS = 10
 
