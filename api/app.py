@@ -12,7 +12,7 @@ from api import webapp
 from api.context import AppContext, system_clock
 from api.inflight import InFlightCapMiddleware
 from api.media_origin import create_media_origin
-from api.middleware import RequestContextMiddleware
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
 from api.ratelimit import TenantLimitOverrides
 from api.routes import (
@@ -76,7 +76,9 @@ def create_app(
     app.state.context = context
     app.state.tenant_limit_overrides = TenantLimitOverrides()
     install_problem_handlers(app)
-    # Inside the request context (request id, access log), outside everything else.
+    # Outermost last: request context (request id, headers, access log), then the in-flight
+    # cap, then the body limit, so a request holds its slot while its body arrives.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(InFlightCapMiddleware, limit=settings.api_limit_concurrency)
     app.add_middleware(RequestContextMiddleware)
     routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)

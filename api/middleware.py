@@ -34,9 +34,11 @@ class BodyTooLargeError(Exception):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_JSON_BODY_BYTES) -> None:
+    """The outermost layer: request id, security headers, the access log and the last-resort
+    500 problem, for every response including the refusals of the layers inside it."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,8 +50,6 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "sent": False}
 
-        body = _RequestBody(scope, receive)
-
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
@@ -59,34 +59,17 @@ class RequestContextMiddleware:
                     (b"x-request-id", request_id.encode()),
                     *rate_limit_headers(scope["state"]),
                     *SECURITY_HEADERS,
-                    # Answered before the body was read whole (a refusal): the rest is never
-                    # read or drained, the connection goes with it.
-                    *([] if body.complete else [(b"connection", b"close")]),
                 )
             await send(message)
 
         try:
-            if self._limits_body(scope):
-                try:
-                    await body.read_within(self.max_body_bytes)
-                except BodyTooLargeError:
-                    await _send_problem(
-                        send_with_id,
-                        scope,
-                        request_id,
-                        413,
-                        "PAYLOAD_TOO_LARGE",
-                        f"Request bodies are limited to {self.max_body_bytes} bytes.",
-                    )
-                    return
-            await self.app(scope, body, send_with_id)
+            await self.app(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not status_holder["sent"]:
                 await _send_problem(
                     send_with_id,
                     scope,
-                    request_id,
                     500,
                     "INTERNAL_ERROR",
                     "Something went wrong on our side; it has been logged.",
@@ -100,6 +83,45 @@ class RequestContextMiddleware:
                 extra={"durationMs": round((time.perf_counter() - started) * 1000, 1)},
             )
             request_id_var.reset(token)
+
+
+class BodyLimitMiddleware:
+    """Reads a request's body before any route code (parsing, authentication) runs, counting
+    the bytes that arrive, chunked or not, and answers 413 as soon as the limit is passed.
+    It sits inside the in-flight cap, so a client that sends its body slowly holds a slot."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_JSON_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = _RequestBody(scope, receive)
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body.complete:
+                # Answered before the body was read whole (a refusal): the rest is never read
+                # or drained, the connection goes with it.
+                message["headers"] = _with_headers(
+                    message.get("headers", []), (b"connection", b"close")
+                )
+            await send(message)
+
+        if self._limits_body(scope):
+            try:
+                await body.read_within(self.max_body_bytes)
+            except BodyTooLargeError:
+                await _send_problem(
+                    send_closing,
+                    scope,
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    f"Request bodies are limited to {self.max_body_bytes} bytes.",
+                )
+                return
+        await self.app(scope, body, send_closing)
 
     def _limits_body(self, scope: Scope) -> bool:
         """Every route takes JSON or a form, except the media origin: it checks an upload's
@@ -172,9 +194,8 @@ def _request_id(scope: Scope) -> str:
     return f"req_{uuid.uuid4().hex}"
 
 
-async def _send_problem(
-    send: Send, scope: Scope, request_id: str, status: int, code: str, detail: str
-) -> None:
+async def _send_problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+    request_id = scope.get("state", {}).get("request_id")
     body = json.dumps(
         problem_body(status, code, detail, instance=scope["path"], request_id=request_id)
     ).encode()
