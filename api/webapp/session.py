@@ -3,9 +3,9 @@
 The browser never sees a token: the access token (15 min) and the rotating refresh token live in
 HttpOnly, SameSite=Strict cookies scoped to /app, Secure except on a local plain-HTTP host. A
 request is the user its access token says, exactly as `api.auth.current_user` decides for a
-bearer token; an expired one is renewed with the refresh token (rotation and reuse detection
-are the domain's, §25.7). Every state-changing form carries a CSRF token that must equal the
-HttpOnly CSRF cookie (double submit): a cross-site page can neither read it nor, with
+bearer token; an expired or revoked one is renewed with the refresh token (rotation and reuse
+detection are the domain's, §25.7). Every state-changing form carries a CSRF token that must
+equal the HttpOnly CSRF cookie (double submit): a cross-site page can neither read it nor, with
 SameSite=Strict, make the browser send the cookie.
 """
 
@@ -20,15 +20,13 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 
-from api.auth import anonymous_audit_context, management_rate_limit
+from api.auth import anonymous_audit_context, management_rate_limit, user_principal
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import enforce
 from api.webapp.renewal import RENEWALS
 from signage.auth import sessions
 from signage.auth.principal import UserPrincipal
-from signage.auth.roles import venue_roles_of
-from signage.auth.tokens import decode_access_token
 from signage.config import Environment
 from signage.db.models import User
 from signage.errors import AuthenticationError
@@ -150,23 +148,6 @@ def csrf_token(request: Request) -> str:
     return minted
 
 
-def _principal_from_access_token(
-    context: AppContext, session: SessionDep, token: str
-) -> UserPrincipal:
-    """What `api.auth.current_user` makes of a bearer token, for the cookie's token."""
-    claims = decode_access_token(context.tokens.key, token, context.clock())
-    venue_roles = claims.venue_roles
-    if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
-        venue_roles = venue_roles_of(session, claims.user_id)
-    return UserPrincipal(
-        user_id=claims.user_id,
-        tenant_id=claims.tenant_id,
-        tenant_roles=claims.tenant_roles,
-        venue_roles=venue_roles,
-        capabilities=claims.capabilities,
-    )
-
-
 def _renewed(request: Request, context: AppContext, session: SessionDep) -> UserPrincipal:
     """An expired access token renewed with the refresh cookie (the /v1/auth/refresh rules),
     once per refresh token however many requests race (see `api.webapp.renewal`)."""
@@ -204,9 +185,12 @@ def signed_in_user(request: Request, context: ContextDep, session: SessionDep) -
     principal: UserPrincipal | None = None
     if token:
         try:
-            principal = _principal_from_access_token(context, session, token)
+            principal = user_principal(context, session, token)
         except AuthenticationError:
-            principal = None  # expired or tampered with: try the refresh token
+            # Expired, tampered with or revoked: the refresh token decides. A disabled user or
+            # a revoked login is signed out; after a role change the session goes on with the
+            # new roles.
+            principal = None
     if principal is None:
         principal = _renewed(request, context, session)
     request.state.principal = principal
