@@ -45,4 +45,3 @@ def test_an_account_is_one_whatever_its_case_and_spacing() -> None:
 
 def test_a_peer_without_an_ip_address_is_counted_as_unknown() -> None:
     assert subject(LimitCategory.LOGIN_PER_IP, "a@x.example", None) == "unknown"
-
