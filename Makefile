@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 EXTRAS := server,player,notebooks,dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench clean
+.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench \
+	screenshots clean
 
 run: $(STAMP)
 	$(BIN)/signage up
@@ -51,6 +52,13 @@ pytest-server-postgres: $(STAMP)
 		SIGNAGE_TEST_DATABASE_URL=$(SERVER_PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) \
 			--dist loadfile -q tests/signage/db tests/api tests/pipelines; \
 	else echo "no PostgreSQL server on 127.0.0.1:5432 (or one already configured): skipped"; fi
+
+# Refresh the README's committed pictures: the web app's pages and the player's pairing slide
+# on a 1080p TV (the test suite itself writes its pictures to a temporary folder).
+screenshots: $(STAMP) system-deps
+	SIGNAGE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q \
+		tests/webapp/browser/test_screenshots.py
+	$(BIN)/python scripts/render-slides.py
 
 bench: $(STAMP)
 	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \

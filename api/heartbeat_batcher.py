@@ -4,7 +4,8 @@ A fleet heartbeats at the manifest cadence, so under load many requests arrive w
 milliseconds. Each request waits here until its heartbeat is committed (a 204 still means
 "stored"), but the waiting requests share one transaction of three statements instead of
 paying a transaction each. Should a batch fail, its heartbeats are retried one by one, so one
-bad row fails only its own request.
+bad row fails only its own request; once a retry finds the database unavailable, the rest of
+the batch fails with it (a 503 the player retries later).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
+from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from signage.db.engine import Database
 from signage.telemetry.ingest import ReceivedHeartbeat, record_heartbeats
 
@@ -50,22 +52,38 @@ class HeartbeatBatcher:
             await run_in_threadpool(self._write, [heartbeat for heartbeat, _ in batch])
         except Exception:
             log.warning("heartbeat batch of %d failed; storing them one by one", len(batch))
-            for heartbeat, done in batch:
-                await self._store_one(heartbeat, done)
+            await self._store_one_by_one(batch)
             return
         for _, done in batch:
             if not done.done():
                 done.set_result(None)
 
-    async def _store_one(self, heartbeat: ReceivedHeartbeat, done: asyncio.Future[None]) -> None:
+    async def _store_one_by_one(
+        self, batch: Sequence[tuple[ReceivedHeartbeat, asyncio.Future[None]]]
+    ) -> None:
+        for index, (heartbeat, done) in enumerate(batch):
+            failure = await self._store_one(heartbeat, done)
+            if isinstance(failure, DATABASE_UNAVAILABLE_ERRORS):
+                # The database, not this row: the rest would each wait for a connection only
+                # to fail the same way, so they fail now (503, issue 13 item 4).
+                for _, waiting in batch[index + 1 :]:
+                    if not waiting.done():
+                        waiting.set_exception(failure)
+                return
+
+    async def _store_one(
+        self, heartbeat: ReceivedHeartbeat, done: asyncio.Future[None]
+    ) -> Exception | None:
+        """Store one heartbeat and settle its request; the failure, if any."""
         try:
             await run_in_threadpool(self._write, [heartbeat])
         except Exception as failure:  # this request's own failure: its handler answers it
             if not done.done():
                 done.set_exception(failure)
-        else:
-            if not done.done():
-                done.set_result(None)
+            return failure
+        if not done.done():
+            done.set_result(None)
+        return None
 
     def _write(self, heartbeats: list[ReceivedHeartbeat]) -> None:
         with self._database.unit_of_work() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signage import errors
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://signage.example/errors/"
@@ -47,6 +50,30 @@ CODE_BY_STATUS = {
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
+
+
+# The database is down, restarting or unreachable (OperationalError, InterfaceError: also a
+# connection lost mid-query, a statement timeout, a deadlock), or every pooled connection is
+# busy (the pool's TimeoutError). The same request may well succeed in a moment, so these are
+# a 503 with Retry-After, which players and load balancers back off from, never a 500
+# (issue 13 item 4). Anything that degrades instead of failing catches these.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException) -> errors.ServiceUnavailableError | None:
+    """The 503 to answer for `exc` if it means the database cannot serve right now, else None."""
+    if isinstance(exc, PoolTimeoutError):
+        detail = "The service is busy; retry shortly."
+    elif isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        detail = "The database is unavailable right now; retry shortly."
+    else:
+        return None
+    return errors.ServiceUnavailableError(detail, retry_after_seconds=DATABASE_RETRY_AFTER_SECONDS)
 
 
 class ProblemError(Exception):
@@ -153,15 +180,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, status, CODE_BY_STATUS.get(status, "ERROR"), detail, headers=exc.headers
         )
 
-    async def on_pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(
-            request,
-            503,
-            "SERVICE_UNAVAILABLE",
-            "The service is busy; retry shortly.",
-            headers={"Retry-After": "5"},
-            retryAfterSeconds=5,
-        )
+    async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        unavailable = database_unavailable(exc)
+        assert unavailable is not None
+        # One line, no traceback: in an outage every request lands here.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return _domain_error_response(request, unavailable)
 
     async def on_unstorable_value(request: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL's "data exception" class (SQLSTATE 22): a value the request carried that
@@ -190,5 +215,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(PoolTimeoutError, on_pool_exhausted)
+    for error_type in DATABASE_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error_type, on_database_unavailable)
     app.add_exception_handler(DataError, on_unstorable_value)

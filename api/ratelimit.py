@@ -4,40 +4,63 @@ put X-RateLimit-* on every response, errors included; the tightest one is report
 from __future__ import annotations
 
 import ipaddress
-import time
+import logging
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
 
 from api.context import AppContext
+from api.problems import DATABASE_UNAVAILABLE_ERRORS
+from signage.db.engine import Database
 from signage.db.models import Tenant
 from signage.errors import RateLimitedError
 from signage.ratelimit import Decision, LimitCategory, effective_limit, login_limit_keys
 
 STATE_KEY = "rate_limit_decisions"
-_OVERRIDES_TTL_SECONDS = 60.0
+_OVERRIDES_TTL = timedelta(seconds=60)
+_RETRY_READ_AFTER = timedelta(seconds=5)
+
+log = logging.getLogger(__name__)
 
 
 class TenantLimitOverrides:
-    """Per-tenant overrides, cached briefly so a request costs no extra query."""
+    """Per-tenant overrides, cached for a minute so a request costs no extra query.
+
+    When the database cannot be read, the tenant's last known overrides (or, never read, the
+    defaults) apply and the read is tried again a few seconds later: counting a request must
+    not fail it before its route can fall back, as the manifest does to the last good one
+    (§31.9, issue 13 item 4)."""
 
     def __init__(self) -> None:
-        self._cache: dict[uuid.UUID, tuple[float, dict[str, Any]]] = {}
+        self._cache: dict[uuid.UUID, tuple[datetime, dict[str, Any]]] = {}
 
-    def get(self, context: AppContext, tenant_id: uuid.UUID | None) -> dict[str, Any]:
+    def get(self, database: Database, tenant_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
         if tenant_id is None:
             return {}
         cached = self._cache.get(tenant_id)
-        if cached and time.monotonic() - cached[0] < _OVERRIDES_TTL_SECONDS:
+        if cached and now < cached[0]:
             return cached[1]
-        with context.database.sessions() as session:
-            overrides = session.scalar(
-                select(Tenant.rate_limit_overrides).where(Tenant.id == tenant_id)
+        try:
+            overrides, fresh_for = _read_overrides(database, tenant_id), _OVERRIDES_TTL
+        except DATABASE_UNAVAILABLE_ERRORS as exc:
+            reason = type(exc).__name__
+            log.warning(
+                "tenant %s rate limits unreadable (%s): last known apply", tenant_id, reason
             )
-        self._cache[tenant_id] = (time.monotonic(), overrides or {})
-        return overrides or {}
+            overrides, fresh_for = (cached[1] if cached else {}), _RETRY_READ_AFTER
+        self._cache[tenant_id] = (now + fresh_for, overrides)
+        return overrides
+
+
+def _read_overrides(database: Database, tenant_id: uuid.UUID) -> dict[str, Any]:
+    with database.sessions() as session:
+        overrides = session.scalar(
+            select(Tenant.rate_limit_overrides).where(Tenant.id == tenant_id)
+        )
+    return overrides or {}
 
 
 def enforce(
@@ -50,8 +73,9 @@ def enforce(
 ) -> None:
     """Count one request against `category` for `subject`; 429 when over (§27.1)."""
     overrides: TenantLimitOverrides = request.app.state.tenant_limit_overrides
-    limit = effective_limit(category, overrides.get(context, tenant_id))
-    decision = context.rate_limiter.hit(f"{category.value}:{subject}", limit, context.clock())
+    now = context.clock()
+    limit = effective_limit(category, overrides.get(context.database, tenant_id, now))
+    decision = context.rate_limiter.hit(f"{category.value}:{subject}", limit, now)
     decisions: list[Decision] = request.scope.setdefault("state", {}).setdefault(STATE_KEY, [])
     decisions.append(decision)
     if not decision.allowed:

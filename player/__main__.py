@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -12,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from player.app import Player, PlayerConfig
+from player import host
+from player.app import DEFAULT_SCREEN_SIZE, Player, PlayerConfig
 from player.clock import SystemClock
 from player.media_backend import VlcBackend
 
@@ -26,7 +28,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--headless", action="store_true", help="dummy video/audio outputs")
     parser.add_argument("--cache-budget-bytes", type=int, default=None)
+    parser.add_argument(
+        "--screen-size",
+        type=screen_size,
+        default=None,
+        help="WIDTHxHEIGHT of the output for the player's own slides; default: asked of the"
+        " display (xrandr or the kernel), 1920x1080 when headless or unknown",
+    )
+    parser.add_argument(
+        "--orientation",
+        choices=["LANDSCAPE", "PORTRAIT"],
+        default="LANDSCAPE",
+        help="how the screen is mounted until a manifest's settings say (§27.8.1)",
+    )
     return parser.parse_args(argv)
+
+
+def screen_size(text: str) -> tuple[int, int]:
+    """`1920x1080` -> (1920, 1080); at least 320x240, at most 16384 a side."""
+    match = re.fullmatch(r"(\d{3,5})[xX](\d{3,5})", text.strip())
+    if not match or not (320 <= int(match[1]) <= 16384 and 240 <= int(match[2]) <= 16384):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1920x1080, not {text!r}")
+    return int(match[1]), int(match[2])
+
+
+def output_size(args: argparse.Namespace) -> tuple[tuple[int, int], str]:
+    """The slides' size and where it came from: the option, the display, or the default
+    (the dummy video output of --headless has no size)."""
+    if args.screen_size is not None:
+        return args.screen_size, "--screen-size"
+    detected = None if args.headless else host.detect_output_size(os.environ)
+    return detected or (DEFAULT_SCREEN_SIZE, "default")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("player").setLevel(args.log_level)
-    config = PlayerConfig(data_dir=args.data_dir, api_url=args.api_url)
+    size, size_source = output_size(args)
+    logging.getLogger("player").info("slides drawn at %dx%d (%s)", *size, size_source)
+    config = PlayerConfig(
+        data_dir=args.data_dir,
+        api_url=args.api_url,
+        screen_size=size,
+        orientation=args.orientation,
+    )
     if args.cache_budget_bytes is not None:
         config = replace(config, cache_budget_bytes=args.cache_budget_bytes)
     stop = threading.Event()

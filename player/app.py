@@ -38,6 +38,7 @@ from player.event_queue import MAX_BATCH, EventQueue
 from player.media_backend import BackendEventKind, MediaBackend
 from player.playback_order import has_playable, next_position
 from player.recorder import Frame, ScreenKind, ScreenRecorder
+from player.slide_layout import slide_size
 from player.staging import ApplyDecision, StagingInputs, decide_apply
 from player.state_machine import (
     CheckPlayable,
@@ -89,6 +90,7 @@ LOG = logging.getLogger("player")
 DOWNLOAD_SCAN_SECONDS = 0.5
 DEFAULT_CADENCE_SECONDS = 60.0
 ORPHAN_GRACE_SECONDS = 60.0
+DEFAULT_SCREEN_SIZE = (1920, 1080)  # a 1080p TV: the slides' size when nothing tells better
 FIRST_FRAME_WAIT = 2.0  # seconds the network start-up waits for libVLC's first frame
 
 
@@ -105,6 +107,10 @@ class PlayerConfig:
     events_flush_seconds: float = 10.0
     tick_seconds: float = 0.05
     network_type: str | None = None  # None: read from the host's interfaces (player.host)
+    # The output's pixels, for the player's own slides (issue 22); `python -m player` asks
+    # the display (player.host.detect_output_size) unless headless or told.
+    screen_size: tuple[int, int] = DEFAULT_SCREEN_SIZE
+    orientation: str = "LANDSCAPE"  # until a manifest's settings say otherwise (§27.8.1)
 
 
 @dataclass(frozen=True)
@@ -525,14 +531,26 @@ class Player:
 
         self.now_playing = None
         screens = self.store.root / "screens"
+        orientation = self._display_orientation()
+        size = slide_size(self.config.screen_size, orientation)
         if kind is ScreenKind.PAIRING:
-            code = self._pairing.pairing_code if self._pairing else None
-            qr = self._pairing.qr_payload if self._pairing else None
-            path = render_pairing_screen(screens / "pairing.png", code, qr)
+            path = screens / "pairing.png"
+            pairing = self._pairing
+            shown = (pairing.pairing_code, pairing.qr_payload) if pairing else None
+            render_pairing_screen(path, size, shown, self.config.api_url)
         else:
-            path = render_error_screen(screens / "error.png", reason or "")
+            # Device name and venue are not in the manifest (§27.8.1): no identity line yet.
+            path = screens / "error.png"
+            render_error_screen(path, size, reason or "")
+        self.backend.set_orientation(orientation)  # a portrait slide is turned like content
         self.backend.show_image(path)
         self._record(kind, None)
+
+    def _display_orientation(self) -> str:
+        """The device's orientation setting from the manifest on screen or last received;
+        the configured one before any manifest arrived (an unpaired screen)."""
+        manifest = self._manifest_of(self.playing_source) or self.current or self.previous
+        return manifest.settings.orientation if manifest else self.config.orientation
 
     def _record(self, kind: ScreenKind, asset_id: str | None) -> None:
         if self.recorder is not None:

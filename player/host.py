@@ -4,6 +4,7 @@ that lands in state.json and the APP_STARTED event, where support staff can read
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -11,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 SYS_CLASS_NET = Path("/sys/class/net")
+SYS_CLASS_DRM = Path("/sys/class/drm")
+XRANDR_SCREEN = re.compile(r"\bcurrent (\d+) x (\d+)")
+DRM_MODE = re.compile(r"^(\d+)x(\d+)")
 # Screen blanking and DPMS off for the X display the player draws on.
 XSET_KEEP_AWAKE = ("xset", "s", "off", "-dpms", "s", "noblank")
 XSET_ALLOW_SLEEP = ("xset", "s", "on", "+dpms")
@@ -65,3 +69,45 @@ def relaunch_supervision(env: Mapping[str, str]) -> str:
     if env.get("INVOCATION_ID"):
         return "systemd"
     return "none: run under systemd with Restart=always for autoRelaunch"
+
+
+def detect_output_size(
+    env: Mapping[str, str],
+    run: Callable[..., Any] = subprocess.run,
+    which: Callable[[str], str | None] = shutil.which,
+    drm_dir: Path = SYS_CLASS_DRM,
+) -> tuple[tuple[int, int], str] | None:
+    """The size of the screen the player draws on, and where it was read: libVLC tells only
+    a video's size, not its window's, so ask the X display (`xrandr`, Debian package
+    x11-xserver-utils) or, on a console, the kernel's first connected output (its preferred
+    mode comes first). None when neither answers (no display at all)."""
+    if env.get("DISPLAY") and which("xrandr") is not None:
+        try:
+            done = run(
+                ["xrandr", "--current"], timeout=5, capture_output=True, text=True, env=dict(env)
+            )
+        except (OSError, subprocess.SubprocessError):
+            done = None
+        size = parse_xrandr_size(done.stdout) if done is not None else None
+        if size is not None:
+            return size, "xrandr"
+    for connector in sorted(drm_dir.glob("card*-*")):
+        if _read(connector / "status") != "connected":
+            continue
+        match = DRM_MODE.match(_read(connector / "modes"))
+        if match:
+            return (int(match[1]), int(match[2])), f"drm {connector.name}"
+    return None
+
+
+def parse_xrandr_size(output: str) -> tuple[int, int] | None:
+    """`Screen 0: minimum 8 x 8, current 1920 x 1080, maximum ...` -> (1920, 1080)."""
+    match = XRANDR_SCREEN.search(output)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""

@@ -170,6 +170,7 @@ class FakeBackend:
         self.shown: list[Path] = []
         self.started = 0  # media started so far (item transitions)
         self.failing: set[Path] = set()
+        self.orientation = "LANDSCAPE"  # the last set_orientation
 
     def show_image(self, path: Path) -> int:
         return self._start(path, video=False)
@@ -178,7 +179,7 @@ class FakeBackend:
         return self._start(path, video=True)
 
     def set_orientation(self, orientation: str) -> None:
-        pass
+        self.orientation = orientation
 
     def poll_events(self) -> list[BackendEvent]:
         if self._video_ends_at is not None and self._monotonic() >= self._video_ends_at:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentDevice, DeviceAudit
 from api.deps import ContextDep, NowDep, SessionDep
+from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from api.ratelimit import enforce
 from api.schemas.player import (
     CommandResultIn,
@@ -62,9 +63,9 @@ def manifest(
     degraded = False
     try:
         current = service.resolve(session, device.venue_id, device.device_id, now)
-    except (SQLAlchemyError, ValueError):
+    except (SQLAlchemyError, ValueError) as failure:
         # §31.9: never blank a fleet because resolution failed; serve the last good manifest.
-        log.exception("manifest resolution failed", extra={"deviceId": str(device.device_id)})
+        _log_resolution_failure(device, failure)
         session.rollback()
         current = _last_good(service.last_good(device.device_id))
         degraded = True
@@ -75,6 +76,14 @@ def manifest(
     if not degraded:
         service.remember(device.device_id, current)
     return JSONResponse(body, headers=headers)
+
+
+def _log_resolution_failure(device: DevicePrincipal, failure: Exception) -> None:
+    where = {"deviceId": str(device.device_id)}
+    if isinstance(failure, DATABASE_UNAVAILABLE_ERRORS):  # an outage: a line, not a traceback
+        log.warning("manifest resolution failed: database unavailable", extra=where)
+    else:
+        log.exception("manifest resolution failed", extra=where)
 
 
 def _last_good(manifest: Manifest | None) -> Manifest:

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api.deps import roll_back_request
-from api.problems import status_for
+from api.problems import database_unavailable, status_for
 from api.webapp.session import (
     CsrfRefusedError,
     LoginRequiredError,
@@ -136,7 +136,10 @@ def _domain_error_page(request: Request, exc: errors.DomainError) -> Response:
         end_session(request)
         return login_redirect(request)
     details = exc.errors if isinstance(exc, errors.ValidationFailedError) else []
-    return error_page(request, status, exc.detail, details=details)
+    page = error_page(request, status, exc.detail, details=details)
+    if isinstance(exc, errors.RateLimitedError | errors.ServiceUnavailableError):
+        page.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return page
 
 
 def _failure_page(request: Request, exc: Exception) -> Response:
@@ -148,6 +151,10 @@ def _failure_page(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, message, reload_url=page_of(request))
     if isinstance(exc, errors.DomainError):
         return _domain_error_page(request, exc)
+    unavailable = database_unavailable(exc)
+    if unavailable is not None:  # a 503 page to reload in a moment, as /v1 answers (issue 13)
+        log.warning("database unavailable on web page %s %s", request.method, request.url.path)
+        return _domain_error_page(request, unavailable)
     if isinstance(exc, RequestValidationError):  # e.g. a malformed id in the address
         return error_page(request, 404, "There is no such page.")
     log.exception("unhandled error on web page %s %s", request.method, request.url.path)

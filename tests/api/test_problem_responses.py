@@ -7,12 +7,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from api.deps import SessionDep
+from api.problems import database_unavailable
 from signage.db.models import Tenant
-from signage.errors import PreconditionFailedError, RateLimitedError
+from signage.errors import PreconditionFailedError, RateLimitedError, ServiceUnavailableError
 from tests.conftest import Signer
 from tests.support.demo import Demo
+from tests.support.own_postgres import unreachable_database
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "instance", "requestId"}
 
@@ -60,6 +64,16 @@ def probe_client(app: FastAPI) -> TestClient:
         session.add(Tenant(name="Half-written", default_timezone="UTC"))
         session.flush()
         raise RuntimeError("fails after writing")
+
+    @router.get("/database-unreachable")
+    def database_unreachable() -> None:
+        with unreachable_database() as down, down.sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    @router.get("/connection-lost")
+    def connection_lost(session: SessionDep) -> None:
+        # The server ends this request's connection mid-transaction, as a restart does.
+        session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
 
     app.include_router(router)
     return TestClient(app, raise_server_exceptions=False)
@@ -115,6 +129,29 @@ def test_rate_limited_carries_retry_after(probe_client: TestClient) -> None:
     body = assert_problem(response, 429, "RATE_LIMITED")
     assert body["retryAfterSeconds"] == 17
     assert response.headers["retry-after"] == "17"
+
+
+@pytest.mark.parametrize("probe", ["database-unreachable", "connection-lost"])
+def test_a_database_outage_is_a_503_with_retry_after(probe_client: TestClient, probe: str) -> None:
+    """Issue 13 item 4: mapped once for every route, never a 500; the pool recovers alone."""
+    response = probe_client.get(f"/v1/_probe/{probe}")
+    body = assert_problem(response, 503, "SERVICE_UNAVAILABLE")
+    assert body["retryAfterSeconds"] == int(response.headers["retry-after"]) > 0
+    assert "127.0.0.1" not in response.text  # nothing about the database's whereabouts
+    assert "SELECT" not in response.text
+    assert probe_client.get("/readyz").status_code == 200
+
+
+def test_which_database_errors_mean_retry_later() -> None:
+    refused = OperationalError("SELECT 1", {}, Exception("connection refused"))
+    unavailable = database_unavailable(refused)
+    assert isinstance(unavailable, ServiceUnavailableError)
+    assert unavailable.retry_after_seconds > 0
+    busy = database_unavailable(PoolTimeoutError("QueuePool limit reached"))
+    assert busy is not None
+    assert "busy" in busy.detail
+    assert database_unavailable(DataError("INSERT", {}, Exception("NUL"))) is None  # a 422
+    assert database_unavailable(RuntimeError("a bug")) is None  # a 500
 
 
 def test_a_failed_request_leaves_nothing_written(probe_client: TestClient, database) -> None:

@@ -89,3 +89,66 @@ def test_the_player_reports_its_host_integration_in_state_json(platform, make_pl
     assert state is not None
     assert state.host["keepAwake"] != "-"  # the manifest's keepAwake was acted on or explained
     assert "relaunch" in state.host
+
+
+XRANDR_OUTPUT = """Screen 0: minimum 320 x 200, current 3840 x 2160, maximum 16384 x 16384
+HDMI-1 connected primary 3840x2160+0+0 (normal left inverted right x axis y axis) 600mm x 340mm
+   3840x2160     60.00*+  30.00
+"""
+
+
+def connector(drm: Path, name: str, status: str, modes: str) -> None:
+    folder = drm / name
+    folder.mkdir(parents=True)
+    (folder / "status").write_text(f"{status}\n")
+    (folder / "modes").write_text(modes)
+
+
+def test_the_output_size_comes_from_the_x_display() -> None:
+    def xrandr(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        assert command == ["xrandr", "--current"]
+        return subprocess.CompletedProcess(command, 0, XRANDR_OUTPUT, "")
+
+    found = host.detect_output_size({"DISPLAY": ":0"}, xrandr, lambda _: "/usr/bin/xrandr")
+    assert found == ((3840, 2160), "xrandr")
+
+
+def test_without_x_the_output_size_is_the_connected_outputs_preferred_mode(
+    tmp_path: Path,
+) -> None:
+    connector(tmp_path, "card0-HDMI-A-2", "disconnected", "")
+    connector(tmp_path, "card0-HDMI-A-1", "connected", "1920x1080\n1280x720\n")
+    failing = Recorder(fail=True)
+    found = host.detect_output_size({}, failing, lambda _: None, drm_dir=tmp_path)
+    assert found == ((1920, 1080), "drm card0-HDMI-A-1")
+    assert failing.calls == []  # no DISPLAY: xrandr is not tried
+
+
+def test_no_display_at_all_means_no_output_size(tmp_path: Path) -> None:
+    broken = Recorder(fail=True)
+    assert host.detect_output_size({"DISPLAY": ":9"}, broken, lambda _: "/x", tmp_path) is None
+    assert host.parse_xrandr_size("Can't open display :9") is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--screen-size", "1280x720"], ((1280, 720), "--screen-size")),
+        (["--headless"], ((1920, 1080), "default")),  # the dummy video output has no size
+        (["--headless", "--screen-size", "3840X2160"], ((3840, 2160), "--screen-size")),
+    ],
+)
+def test_the_slides_size_option(arguments: list[str], expected: object) -> None:
+    from player.__main__ import output_size, parse_args
+
+    args = parse_args(["--data-dir", "/tmp/p", "--api-url", "http://127.0.0.1:1", *arguments])
+    assert output_size(args) == expected
+    assert args.orientation == "LANDSCAPE"
+
+
+@pytest.mark.parametrize("value", ["1920", "0x0", "1920x100", "big"])
+def test_a_bad_screen_size_is_refused(value: str) -> None:
+    from player.__main__ import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--data-dir", "/tmp/p", "--api-url", "http://x", "--screen-size", value])

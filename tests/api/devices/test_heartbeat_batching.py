@@ -5,12 +5,16 @@ fails only its own request."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.heartbeat_batcher import HeartbeatBatcher
 from signage.auth.principal import DevicePrincipal
@@ -105,3 +109,54 @@ def test_batches_of_any_size_are_stored(database: Database, demo: Demo, count: i
     asyncio.run(send_all())
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeviceStatus)) == count
+
+
+@contextmanager
+def database_hanging_up() -> Iterator[tuple[Database, list[int]]]:
+    """A database address whose server accepts each connection and drops it at once, as one
+    going down does; the list counts the connections asked for."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    attempts: list[int] = []
+    stopping = threading.Event()
+
+    def hang_up() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            attempts.append(1)
+            connection.close()
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    database = Database.connect(f"postgresql+psycopg://x@127.0.0.1:{port}/x?sslmode=disable")
+    try:
+        yield database, attempts
+    finally:
+        database.dispose()
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_in_an_outage_a_batch_fails_together_without_a_connection_per_heartbeat(
+    demo: Demo,
+) -> None:
+    """One retry on its own tells the database is down; the others fail with it (issue 13
+    item 4), instead of each waiting for a connection (up to connect_timeout) in turn."""
+    screens = [DevicePrincipal(uuid.uuid4(), demo.fortescue_id, demo.tenant_id) for _ in range(5)]
+    with database_hanging_up() as (database, attempts):
+        batcher = HeartbeatBatcher(database)
+
+        async def send_all() -> list[BaseException | None]:
+            beats = [ReceivedHeartbeat(s, beat(PlayerState.PLAYING), NOW) for s in screens]
+            return list(
+                await asyncio.gather(*(batcher.record(b) for b in beats), return_exceptions=True)
+            )
+
+        failures = asyncio.run(send_all())
+    assert all(isinstance(failure, OperationalError) for failure in failures)
+    assert len(attempts) == 2  # the batch, then the first heartbeat alone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -11,11 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api.app import create_app
+from api.ratelimit import TenantLimitOverrides
 from signage.config import Settings
 from signage.db.engine import Database
 from signage.db.models import Tenant
 from tests.support.clock import FakeClock
 from tests.support.demo import DEMO_PASSWORD, Demo
+from tests.support.own_postgres import unreachable_database
 
 
 def attempt(client: TestClient, email: str, password: str = "wrong-password"):
@@ -90,6 +93,31 @@ def test_tenant_override_changes_the_mutation_limit(
         for i in range(3)
     ]
     assert statuses == [201, 201, 429]
+
+
+def test_unreadable_overrides_fall_back_to_the_last_known_then_the_defaults(
+    demo: Demo, database: Database
+) -> None:
+    """Issue 13 item 4: counting a request must not fail it when the database is down."""
+    mine = {"mutationPerTenant": {"requests": 2}}
+    set_overrides(database, demo.tenant_id, mine)
+    overrides = TenantLimitOverrides()
+    start = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    assert overrides.get(database, demo.tenant_id, start) == mine
+    later = start + timedelta(minutes=2)  # the cached minute is over
+    with unreachable_database() as down:
+        assert overrides.get(down, demo.tenant_id, later) == mine
+        assert overrides.get(down, demo.other_tenant_id, later) == {}  # never read: defaults
+    set_overrides(database, demo.tenant_id, {})
+    assert overrides.get(database, demo.tenant_id, later + timedelta(seconds=1)) == mine
+    assert overrides.get(database, demo.tenant_id, later + timedelta(seconds=6)) == {}  # re-read
+
+
+def set_overrides(database: Database, tenant_id: uuid.UUID, overrides: dict) -> None:
+    with database.unit_of_work() as session:
+        session.execute(
+            update(Tenant).where(Tenant.id == tenant_id).values(rate_limit_overrides=overrides)
+        )
 
 
 @pytest.fixture

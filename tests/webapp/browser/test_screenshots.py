@@ -2,11 +2,14 @@
 its own (so the pictures do not depend on the other tests). At a 390x844 phone viewport: sign
 in, venue picker, a venue's screens, a playlist, the weekly schedule, a screen's timeline,
 pairing and a screen's detail; at 1280x800 the operations console: dashboard, alerts, a
-screen's detail, the schedule, people and the publish history. Each run overwrites
-docs/screenshots/*.png (issue #9)."""
+screen's detail, the schedule, people and the publish history (issue #9).
+
+A test run writes them to a temporary folder, so `make test` leaves the checkout as it was;
+`make screenshots` sets SIGNAGE_SCREENSHOTS_DIR=docs/screenshots to refresh the README's copies."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +33,14 @@ from tests.webapp.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+@pytest.fixture(scope="module")
+def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where pictures go: the README's folder only when asked (`make screenshots`)."""
+    wanted = os.environ.get("SIGNAGE_SCREENSHOTS_DIR")
+    folder = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +99,9 @@ def report(showcase: Platform, device_id: str, token: str, state: str) -> None:
     assert showcase.api.post(done, json=answer, headers=screen).status_code == 204
 
 
-def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(page: Page, folder: Path, name: str, *, full_page: bool = False) -> None:
     page.wait_for_load_state("networkidle")
-    path = SCREENSHOTS / f"{name}.png"
+    path = folder / f"{name}.png"
     page.screenshot(path=path, animations="disabled", caret="hide", full_page=full_page)
     assert path.stat().st_size < 300_000, f"{path.name} is too big for the README"
 
@@ -113,7 +122,11 @@ def furnished(showcase: Platform) -> dict[str, str]:
 
 
 def test_screenshots_of_the_main_screens_at_phone_width(
-    chromium: Browser, open_as: SignIn, showcase: Platform, furnished: dict[str, str]
+    chromium: Browser,
+    open_as: SignIn,
+    showcase: Platform,
+    furnished: dict[str, str],
+    screenshots_dir: Path,
 ) -> None:
     device_id = furnished["Bar screen"]
     playlist_url = showcase.venue_playlist("Friday night")
@@ -125,66 +138,66 @@ def test_screenshots_of_the_main_screens_at_phone_width(
         login.goto(f"{base}/app/login")
         login.get_by_label("E-mail").fill("manager@demo.example")
         expect(login.get_by_role("button", name="Sign in")).to_be_visible()
-        shoot(login, "01-sign-in")
+        shoot(login, screenshots_dir, "01-sign-in")
     finally:
         anonymous.close()
 
     page = open_as("manager")
     page.goto(f"{base}/app/")
     expect(page.get_by_role("link", name=re.compile("Fortescue Arms"))).to_be_visible()
-    shoot(page, "02-venues")
+    shoot(page, screenshots_dir, "02-venues")
 
     page.get_by_role("link", name=re.compile("Fortescue Arms")).click()
     expect(page.get_by_role("link", name=re.compile("Garden screen"))).to_be_visible()
-    shoot(page, "03-screens")
+    shoot(page, screenshots_dir, "03-screens")
 
     page.goto(playlist_url)
     expect(page.get_by_role("button", name=re.compile("Publish draft"))).to_be_visible()
-    shoot(page, "04-playlist")
+    shoot(page, screenshots_dir, "04-playlist")
 
     page.goto(f"{base}/app/venues/{showcase.demo.fortescue_id}/schedule")
     expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
-    shoot(page, "05-schedule")
+    shoot(page, screenshots_dir, "05-schedule")
 
     device = f"{base}/app/venues/{showcase.demo.fortescue_id}/devices/{device_id}"
     page.goto(f"{device}/timeline")
     expect(page.get_by_text("Happy hour").first).to_be_visible()
-    shoot(page, "06-timeline")
+    shoot(page, screenshots_dir, "06-timeline")
 
     page.goto(f"{base}/app/pair?venue={showcase.demo.fortescue_id}")
     page.get_by_label("Code on the screen").fill("K7QM-2P4X")
-    shoot(page, "07-pair")
+    shoot(page, screenshots_dir, "07-pair")
 
     page.goto(device)
     expect(page.get_by_text("Completed").first).to_be_visible()
-    shoot(page, "08-screen")
+    shoot(page, screenshots_dir, "08-screen")
 
 
 def test_screenshots_of_the_operations_console_at_desktop_width(
-    chromium: Browser, showcase: Platform, furnished: dict[str, str]
+    chromium: Browser, showcase: Platform, furnished: dict[str, str], screenshots_dir: Path
 ) -> None:
     base, venue = showcase.base_url, f"{showcase.base_url}/app/venues/{showcase.demo.fortescue_id}"
     with browsers_for(chromium, showcase, DESKTOP) as open_as:
         page = open_as("admin")
         page.goto(f"{base}/app/ops")
         expect(page.locator("table").get_by_text("Fortescue Arms").first).to_be_visible()
-        shoot(page, "11-dashboard")
+        shoot(page, screenshots_dir, "11-dashboard")
 
         page.goto(f"{base}/app/ops/alerts")
         expect(page.locator("[data-alert]").first).to_be_visible()
-        shoot(page, "12-alerts")
+        shoot(page, screenshots_dir, "12-alerts")
 
         page.goto(f"{venue}/devices/{furnished['Garden screen']}")
         expect(page.get_by_role("heading", name="Status history")).to_be_visible()
-        shoot(page, "13-screen", full_page=True)
+        shoot(page, screenshots_dir, "13-screen", full_page=True)
 
         page.goto(f"{venue}/schedule")
         expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
-        shoot(page, "14-schedule")
+        shoot(page, screenshots_dir, "14-schedule")
 
         page.goto(f"{base}/app/admin/users")
         expect(page.get_by_role("heading", name="People")).to_be_visible()
-        shoot(page, "15-people")
+        shoot(page, screenshots_dir, "15-people")
 
         page.goto(f"{venue}/publishes")
-        shoot(page, "16-history")
+        shoot(page, screenshots_dir, "16-history")
