@@ -4,21 +4,20 @@ in one process and across two API instances that share Redis."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
-from api.auth import user_principal
-from api.context import AppContext
+from signage.auth.tokens import issue_access_token, token_policy
 from signage.config import Settings
 from signage.db.engine import Database
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
-from tests.support.redis_server import free_port
+from tests.support.own_postgres import unreachable_database
 
 # Each cause: (the client that revokes, the demo, the admin's headers, the victim's tokens).
 Revocation = Callable[[TestClient, Demo, dict[str, str], dict], None]
@@ -108,18 +107,32 @@ def test_a_token_refreshed_after_a_role_change_carries_the_new_roles(
 
 
 def test_an_unreachable_database_is_an_outage_not_a_revoked_token(
-    client: TestClient, demo: Demo, settings: Settings, clock: FakeClock
+    settings: Settings, clock: FakeClock
 ) -> None:
-    """The check lets the database's own error through, for the API to answer 503 (item 4),
-    instead of turning an outage into 401s that sign every user out."""
-    token = login(client, "manager")["accessToken"]
-    nowhere = Database.connect(f"postgresql+psycopg://signage@127.0.0.1:{free_port()}/signage")
-    try:
-        context = AppContext(settings, nowhere, clock)
-        with nowhere.sessions() as session, pytest.raises(OperationalError):
-            user_principal(context, session, token)
-    finally:
-        nowhere.dispose()
+    """The check lets the database's own error through, for the API to answer 503 with
+    Retry-After (item 4), instead of turning an outage into 401s that sign every user out."""
+    policy = token_policy(settings)
+    token, _ = issue_access_token(
+        policy.key,
+        user_id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        tenant_roles=frozenset(),
+        venue_roles={},
+        capabilities=frozenset(),
+        session_epoch=0,
+        now=clock(),
+        lifetime=policy.access_lifetime,
+    )
+    with (
+        unreachable_database() as down,
+        TestClient(
+            create_app(settings, database=down, clock=clock), raise_server_exceptions=False
+        ) as client,
+    ):
+        response = client.get("/v1/me", headers=bearer(token))
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert int(response.headers["retry-after"]) > 0
 
 
 @pytest.fixture
