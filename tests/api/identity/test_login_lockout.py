@@ -29,7 +29,7 @@ def web_login(client: TestClient, password: str) -> httpx.Response:
     return sign_in(client, "manager", password)
 
 
-SIGNED_IN = {api_login: 200, web_login: 303}
+SIGNED_IN: dict[Door, int] = {api_login: 200, web_login: 303}
 DOORS = pytest.mark.parametrize("door", [api_login, web_login], ids=["api", "webapp"])
 
 
