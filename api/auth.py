@@ -44,16 +44,21 @@ def bearer_token(request: Request) -> str:
 
 def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
-    principal = user_principal(context, session, bearer_token(request))
+    claims = unrevoked_claims(context, session, bearer_token(request))
+    principal = principal_from_claims(session, claims)
     request.state.principal = principal
     return principal
 
 
-def user_principal(context: AppContext, session: Session, access_token: str) -> UserPrincipal:
-    """Who an access token (a bearer header or the web app's cookie) says the caller is, once
-    it is known not to be revoked. May block (the database, Redis): call it in the pool."""
+def unrevoked_claims(context: AppContext, session: Session, access_token: str) -> AccessClaims:
+    """An access token's claims (a bearer header or the web app's cookie), once it is known not
+    to be revoked. May block (the database, Redis): call it in the pool."""
     claims = decode_access_token(context.tokens.key, access_token, context.clock())
     _require_unrevoked(context, session, claims)
+    return claims
+
+
+def principal_from_claims(session: Session, claims: AccessClaims) -> UserPrincipal:
     venue_roles = claims.venue_roles
     if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
         venue_roles = venue_roles_of(session, claims.user_id)

@@ -1,5 +1,6 @@
-"""Request context: request id on every response (§27.1 Correlation), access logs, body size
-limits, and a problem+json 500 for anything unexpected (no stack trace leaks)."""
+"""Request context: request id and security headers on every response (§27.1 Correlation),
+access logs, body size limits, and a problem+json 500 for anything unexpected (no stack trace
+leaks)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,28 @@ import logging
 import re
 import time
 import uuid
+from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, problem_body
 from api.ratelimit import rate_limit_headers
 from signage.observability import request_id_var
+from signage.storage.local import MEDIA_MOUNT_PATH
 
 log = logging.getLogger("api.access")
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 MAX_JSON_BODY_BYTES = 1024 * 1024
+# Every response (API, web app, media): browsers never sniff a type other than the one declared,
+# and no address of ours (ids, `/app/pair?code=`, signed media URLs) goes to another site as a
+# Referer. `same-origin` rather than `no-referrer` keeps the Origin header on the web app's own
+# form posts (browsers send `Origin: null` under `no-referrer`).
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
+
+
+class BodyTooLargeError(Exception):
+    """More bytes of a request body arrived than the limit allows."""
 
 
 class RequestContextMiddleware:
@@ -36,30 +48,38 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "sent": False}
 
+        body = _RequestBody(scope, receive)
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["sent"] = True
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
+                message["headers"] = _with_headers(
+                    message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                     *rate_limit_headers(scope["state"]),
-                ]
+                    *SECURITY_HEADERS,
+                    # Answered before the body was read whole (a refusal): the rest is never
+                    # read or drained, the connection goes with it.
+                    *([] if body.complete else [(b"connection", b"close")]),
+                )
             await send(message)
 
         try:
-            if self._too_large(scope):
-                await _send_problem(
-                    send_with_id,
-                    scope,
-                    request_id,
-                    413,
-                    "PAYLOAD_TOO_LARGE",
-                    f"Request bodies are limited to {self.max_body_bytes} bytes.",
-                )
-                return
-            await self.app(scope, receive, send_with_id)
+            if self._limits_body(scope):
+                try:
+                    await body.read_within(self.max_body_bytes)
+                except BodyTooLargeError:
+                    await _send_problem(
+                        send_with_id,
+                        scope,
+                        request_id,
+                        413,
+                        "PAYLOAD_TOO_LARGE",
+                        f"Request bodies are limited to {self.max_body_bytes} bytes.",
+                    )
+                    return
+            await self.app(scope, body, send_with_id)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not status_holder["sent"]:
@@ -81,13 +101,66 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
 
-    def _too_large(self, scope: Scope) -> bool:
-        if not scope["path"].startswith("/v1/"):
-            return False  # media uploads go to the origin, which enforces its own signed size
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                return value.isdigit() and int(value) > self.max_body_bytes
-        return False
+    def _limits_body(self, scope: Scope) -> bool:
+        """Every route takes JSON or a form, except the media origin: it checks an upload's
+        signed size itself, on the bytes it receives (`api.media_origin`)."""
+        path: str = scope["path"]
+        return not (path == MEDIA_MOUNT_PATH or path.startswith(MEDIA_MOUNT_PATH + "/"))
+
+
+class _RequestBody:
+    """The request's `receive`, noting whether the whole body has been read. `read_within`
+    reads it before any route code (parsing, authentication) runs; the app then gets it
+    replayed."""
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self._receive = receive
+        self._arrived: deque[Message] = deque()
+        self._declared_length = _declared_length(scope)
+        self.complete = self._declared_length == 0 and not _header(scope, b"transfer-encoding")
+
+    async def __call__(self) -> Message:
+        return self._arrived.popleft() if self._arrived else await self._pull()
+
+    async def read_within(self, limit: int) -> None:
+        """Read the body, counting bytes as they arrive, chunked or not; BodyTooLargeError as
+        soon as more than `limit` arrived, without reading the rest."""
+        if self._declared_length > limit:
+            raise BodyTooLargeError()  # refused without reading a byte
+        received = 0
+        while not self.complete:
+            message = await self._pull()
+            self._arrived.append(message)
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLargeError()
+
+    async def _pull(self) -> Message:
+        message = await self._receive()
+        # A disconnect ends the body too: the app sees it as it would have.
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.complete = True
+        return message
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return bytes(value)
+    return None
+
+
+def _declared_length(scope: Scope) -> int:
+    value = _header(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else 0
+
+
+def _with_headers(
+    headers: list[tuple[bytes, bytes]], *added: tuple[bytes, bytes]
+) -> list[tuple[bytes, bytes]]:
+    """`headers` plus each added one the response does not already carry."""
+    present = {name.lower() for name, _ in headers}
+    return [*headers, *(header for header in added if header[0] not in present)]
 
 
 def _request_id(scope: Scope) -> str:

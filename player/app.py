@@ -539,18 +539,25 @@ class Player:
             shown = (pairing.pairing_code, pairing.qr_payload) if pairing else None
             render_pairing_screen(path, size, shown, self.config.api_url)
         else:
-            # Device name and venue are not in the manifest (§27.8.1): no identity line yet.
             path = screens / "error.png"
-            render_error_screen(path, size, reason or "")
+            render_error_screen(path, size, reason or "", identity=self._screen_label())
         self.backend.set_orientation(orientation)  # a portrait slide is turned like content
         self.backend.show_image(path)
         self._record(kind, None)
 
+    def _screen_label(self) -> str | None:
+        """Which screen this is (name · venue), so staff can tell screens apart on a slide."""
+        manifest = self._latest_manifest()
+        return manifest.screen_label if manifest else None
+
     def _display_orientation(self) -> str:
         """The device's orientation setting from the manifest on screen or last received;
         the configured one before any manifest arrived (an unpaired screen)."""
-        manifest = self._manifest_of(self.playing_source) or self.current or self.previous
+        manifest = self._latest_manifest()
         return manifest.settings.orientation if manifest else self.config.orientation
+
+    def _latest_manifest(self) -> Manifest | None:
+        return self._manifest_of(self.playing_source) or self.current or self.previous
 
     def _record(self, kind: ScreenKind, asset_id: str | None) -> None:
         if self.recorder is not None:

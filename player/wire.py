@@ -139,6 +139,8 @@ class Manifest:
     settings: DeviceSettings
     playlist: Playlist | None
     raw: dict[str, Any] = field(compare=False, repr=False)
+    # "Bar screen · Fortescue Arms" from the optional `screen` extension, for the own slides
+    screen_label: str | None = None
 
     @classmethod
     def from_json(cls, value: object) -> Manifest:
@@ -156,6 +158,7 @@ class Manifest:
             settings=DeviceSettings.from_json(data.get("settings")),
             playlist=Playlist.from_json(playlist) if playlist is not None else None,
             raw=data,
+            screen_label=_screen_label(data.get("screen")),
         )
 
     @property
@@ -253,3 +256,13 @@ class PlayerEvent:
             "severity": self.severity,
             "payload": self.payload,
         }
+
+
+def _screen_label(value: object) -> str | None:
+    """The optional `screen` object (an extension of §27.8.1) as one line; a platform that does
+    not send it, or sends something unexpected, just leaves the slides without the line."""
+    if not isinstance(value, dict):
+        return None
+    names = [value.get("deviceName"), value.get("venueName")]
+    shown = [name.strip() for name in names if isinstance(name, str) and name.strip()]
+    return " · ".join(shown) or None

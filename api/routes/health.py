@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,6 +13,7 @@ from signage.db import migrate
 from signage.db.engine import DatabaseUnavailableError
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", summary="The process is up")
@@ -20,6 +23,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="The database is reachable and migrated to head")
 def readyz(context: ContextDep) -> JSONResponse:
+    """Public, so it says only ok or not per dependency; why the database cannot be reached
+    (its address, socket path, the driver's message) goes to the log, not to the caller."""
     checks: dict[str, str] = {}
     try:
         context.database.check_reachable()
@@ -27,7 +32,8 @@ def readyz(context: ContextDep) -> JSONResponse:
         at_head = migrate.is_at_head(context.database.engine)
         checks["migrations"] = "ok" if at_head else "behind head: run `signage db upgrade`"
     except (DatabaseUnavailableError, SQLAlchemyError) as exc:
-        checks["database"] = str(exc).splitlines()[0]
+        log.warning("not ready: %s", str(exc).splitlines()[0])
+        checks["database"] = "unavailable"
     ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

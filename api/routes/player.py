@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -34,8 +34,9 @@ from signage.telemetry import ingest
 router = APIRouter(prefix="/v1/player", tags=["player"])
 log = logging.getLogger(__name__)
 
-# A device clock this far ahead is broken, not skewed; the player should omit deviceTime.
-MAX_CLOCK_AHEAD = timedelta(days=1)
+# §27.8.3 answers a batch with 204 and no body; events skipped on their own are named here as
+# a structured-field list (RFC 8941): `3;reason="...", 7;reason="..."` (indexes in the batch).
+SKIPPED_EVENTS_HEADER = "X-Skipped-Events"
 
 
 def _limit(
@@ -148,14 +149,20 @@ def events(
     now: NowDep,
 ) -> Response:
     _limit(request, context, device, LimitCategory.EVENTS_PER_DEVICE)
-    for index, event in enumerate(body.events):
-        _refuse_future(f"body.events.{index}.eventTimeUtc", event.event_time_utc, now)
     batch = [
         ingest.Event(e.event_id, e.event_type, e.severity, e.event_time_utc, e.payload)
         for e in body.events
     ]
-    ingest.record_events(session, device, batch, received_at=now)
-    return Response(status_code=204)
+    kept, skipped = ingest.split_by_clock(batch, now)
+    ingest.record_events(session, device, kept, received_at=now)
+    if not skipped:
+        return Response(status_code=204)
+    log.warning(
+        "events skipped: device clock ahead",
+        extra={"deviceId": str(device.device_id), "skipped": len(skipped)},
+    )
+    named = ", ".join(f'{s.index};reason="{s.reason}"' for s in skipped)
+    return Response(status_code=204, headers={SKIPPED_EVENTS_HEADER: named})
 
 
 @router.get("/commands", summary="Commands waiting for this device, oldest first")
@@ -200,7 +207,7 @@ def command_result(
 
 
 def _refuse_future(location: str, moment: datetime | None, now: datetime) -> None:
-    if moment is not None and moment - now > MAX_CLOCK_AHEAD:
+    if ingest.too_far_ahead(moment, now):
         raise ValidationFailedError(
             "A timestamp is more than a day in the future; check the device clock.",
             errors=[{"location": location, "message": "more than a day in the future"}],

@@ -131,9 +131,22 @@ class ManifestPlaylistOut(ApiModel):
     items: list[ManifestItemOut]
 
 
+class ManifestScreenOut(ApiModel):
+    """Extension of §27.8.1: which screen this is, shown on the player's own slides."""
+
+    device_name: str
+    venue_name: str
+
+
 class ManifestOut(ApiModel):
     manifest_etag: str = Field(description="Send back as If-None-Match; also the ETag header")
     valid_to_utc: datetime
     next_check_seconds: int
     settings: ManifestSettingsOut
+    screen: ManifestScreenOut | None = Field(
+        default=None,
+        description="Extension: the screen's name and venue, for the player's own slides "
+        "(connecting, nothing to show, errors). Absent from manifests served from before it "
+        "existed; players treat it as optional.",
+    )
     playlist: ManifestPlaylistOut | None = Field(description="null: nothing to play (§28.4)")

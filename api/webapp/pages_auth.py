@@ -68,8 +68,10 @@ def login(
 
 @router.post("/app/logout")
 def logout(
-    request: Request, context: ContextDep, session: SessionDep, form: CheckedForm
+    request: Request, context: ContextDep, session: SessionDep, user: WebUser, form: CheckedForm
 ) -> Response:
+    """The session is resolved before the form: its CSRF token is the session's (a session
+    already over is sent to the login page, which is where logging out leads anyway)."""
     presented = request.cookies.get(REFRESH_COOKIE)
     if presented:
         who = anonymous_audit_context(request)

@@ -4,15 +4,21 @@ The browser never sees a token: the access token (15 min) and the rotating refre
 HttpOnly, SameSite=Strict cookies scoped to /app, Secure except on a local plain-HTTP host. A
 request is the user its access token says, exactly as `api.auth.current_user` decides for a
 bearer token; an expired or revoked one is renewed with the refresh token (rotation and reuse
-detection are the domain's, §25.7). Every state-changing form carries a CSRF token that must
-equal the HttpOnly CSRF cookie (double submit): a cross-site page can neither read it nor, with
-SameSite=Strict, make the browser send the cookie.
+detection are the domain's, §25.7). Every state-changing form carries a CSRF token. Signed in,
+it is an HMAC of the login's session id (the access token's `sid`, the refresh-token family), so
+a token of another session, or any value a cookie was made to hold, never matches (issue 13).
+The login form, before there is a session, uses double submit: the field must equal the
+HttpOnly CSRF cookie. A cross-site page can read neither, and SameSite=Strict keeps the cookies
+at home.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,13 +26,19 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 
-from api.auth import anonymous_audit_context, management_rate_limit, user_principal
+from api.auth import (
+    anonymous_audit_context,
+    management_rate_limit,
+    principal_from_claims,
+    unrevoked_claims,
+)
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import enforce
 from api.webapp.renewal import RENEWALS
 from signage.auth import sessions
 from signage.auth.principal import UserPrincipal
+from signage.auth.tokens import SigningKey
 from signage.config import Environment
 from signage.db.models import User
 from signage.errors import AuthenticationError
@@ -119,8 +131,10 @@ def keep_tokens(request: Request, context: AppContext, issued: sessions.IssuedTo
 
 
 def start_session(request: Request, context: AppContext, issued: sessions.IssuedTokens) -> None:
-    """After a login: the tokens, and a fresh CSRF token so none chosen before login survives."""
+    """After a login: the tokens, and a fresh login-form CSRF cookie so none chosen before login
+    survives (signed-in forms carry the session's own token instead)."""
     keep_tokens(request, context, issued)
+    request.state.session_id = issued.session_id
     new_csrf = secrets.token_urlsafe(32)
     _pending(request).append(
         CookieChange(CSRF_COOKIE, new_csrf, _refresh_lifetime_seconds(context))
@@ -134,21 +148,50 @@ def end_session(request: Request) -> None:
     )
 
 
+def session_csrf_token(key: SigningKey, session_id: uuid.UUID) -> str:
+    """The CSRF token of one login: only this server can make it, and only for that session."""
+    mac = hmac.new(key.secret.encode(), f"csrf:{session_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+def _signed_in_session(request: Request) -> uuid.UUID | None:
+    """The session `signed_in_user` authenticated this request with, if it ran."""
+    session_id: uuid.UUID | None = getattr(request.state, "session_id", None)
+    return session_id
+
+
 def csrf_token(request: Request) -> str:
-    """The token forms of this page carry; minted (and set as a cookie) when there is none."""
+    """The token forms of this page carry: the session's when signed in; otherwise the login
+    form's, minted (and set as a cookie) when there is none."""
+    context: AppContext = request.app.state.context
+    session_id = _signed_in_session(request)
+    if session_id is not None:
+        return session_csrf_token(context.tokens.key, session_id)
     known: str | None = getattr(request.state, "csrf_token", None) or request.cookies.get(
         CSRF_COOKIE
     )
     if known:
         return known
-    context: AppContext = request.app.state.context
     minted = secrets.token_urlsafe(32)
     _pending(request).append(CookieChange(CSRF_COOKIE, minted, _refresh_lifetime_seconds(context)))
     request.state.csrf_token = minted
     return minted
 
 
-def _renewed(request: Request, context: AppContext, session: SessionDep) -> UserPrincipal:
+def _principal_from_access_token(
+    context: AppContext, session: SessionDep, token: str
+) -> tuple[UserPrincipal, uuid.UUID]:
+    """What `api.auth.current_user` makes of a bearer token (revocation included), for the
+    cookie's token; and the session it belongs to."""
+    claims = unrevoked_claims(context, session, token)
+    if claims.session_id is None:  # issued before tokens named their session: renew it
+        raise AuthenticationError("The access token names no session.")
+    return principal_from_claims(session, claims), claims.session_id
+
+
+def _renewed(
+    request: Request, context: AppContext, session: SessionDep
+) -> tuple[UserPrincipal, uuid.UUID]:
     """An expired access token renewed with the refresh cookie (the /v1/auth/refresh rules),
     once per refresh token however many requests race (see `api.webapp.renewal`)."""
     presented = request.cookies.get(REFRESH_COOKIE)
@@ -176,23 +219,24 @@ def _renewed(request: Request, context: AppContext, session: SessionDep) -> User
         end_session(request)
         raise LoginRequiredError()
     keep_tokens(request, context, outcome)
-    return outcome.principal
+    return outcome.principal, outcome.session_id
 
 
 def signed_in_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user of a page; rate-limited like every /v1 management route (§27.1)."""
     token = request.cookies.get(ACCESS_COOKIE)
-    principal: UserPrincipal | None = None
+    signed_in: tuple[UserPrincipal, uuid.UUID] | None = None
     if token:
         try:
-            principal = user_principal(context, session, token)
+            signed_in = _principal_from_access_token(context, session, token)
         except AuthenticationError:
             # Expired, tampered with or revoked: the refresh token decides. A disabled user or
             # a revoked login is signed out; after a role change the session goes on with the
             # new roles.
-            principal = None
-    if principal is None:
-        principal = _renewed(request, context, session)
+            signed_in = None
+    if signed_in is None:
+        signed_in = _renewed(request, context, session)
+    principal, request.state.session_id = signed_in
     request.state.principal = principal
     management_rate_limit(request, context, principal)
     record = session.get(User, principal.user_id)
@@ -218,7 +262,13 @@ FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def require_csrf(request: Request, fields: Mapping[str, str]) -> None:
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    """Signed in (the user was resolved first): the session's token; before login: the cookie's."""
+    session_id = _signed_in_session(request)
+    if session_id is not None:
+        context: AppContext = request.app.state.context
+        expected = session_csrf_token(context.tokens.key, session_id)
+    else:
+        expected = request.cookies.get(CSRF_COOKIE, "")
     sent = fields.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise CsrfRefusedError()

@@ -30,6 +30,7 @@ class IssuedTokens:
     refresh_expires_at: datetime
     user: User
     principal: UserPrincipal
+    session_id: uuid.UUID  # the login: the refresh-token family, the access token's `sid`
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ def _issue(
         session_epoch=user.session_epoch,
         now=now,
         lifetime=policy.access_lifetime,
+        session_id=family_id,
     )
     refresh_token = new_opaque_token()
     refresh_expires_at = now + policy.refresh_lifetime
@@ -253,5 +255,11 @@ def _issue(
     )
     session.flush()
     return IssuedTokens(
-        access_token, access_expires_at, refresh_token, refresh_expires_at, user, principal
+        access_token,
+        access_expires_at,
+        refresh_token,
+        refresh_expires_at,
+        user,
+        principal,
+        session_id=family_id,
     )

@@ -50,6 +50,9 @@ class AccessClaims:
     # The user's session epoch when the token was issued; an older one than the user's
     # current epoch means the token was revoked (issue 13 item 7).
     session_epoch: int = 0
+    # The login (refresh-token family) the token was issued for; None in tokens issued before
+    # the `sid` claim existed. The web app binds its CSRF tokens to it.
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def issue_access_token(
     session_epoch: int,
     now: datetime,
     lifetime: timedelta,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[str, datetime]:
     expires_at = now + lifetime
     inline = len(venue_roles) <= MAX_INLINE_VENUE_ROLES
@@ -88,6 +92,8 @@ def issue_access_token(
         "cap": sorted(capabilities),
         SESSION_EPOCH_CLAIM: session_epoch,
     }
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return _encode(key, claims, now, expires_at), expires_at
 
 
@@ -128,6 +134,7 @@ def decode_access_token(key: SigningKey, token: str, now: datetime) -> AccessCla
             token_id=claims["jti"],
             expires_at=_from_epoch(claims["exp"], now),
             session_epoch=_session_epoch(claims),
+            session_id=uuid.UUID(claims["sid"]) if "sid" in claims else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise AuthenticationError("The access token is malformed.") from exc

@@ -18,7 +18,14 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from signage.manifest.document import Manifest, ManifestItem, PlaylistSnapshot, iso_utc
+from signage.manifest.document import (
+    Manifest,
+    ManifestItem,
+    PlaylistSnapshot,
+    iso_utc,
+    screen_from_json,
+    screen_json,
+)
 from signage.manifest.snapshot import VenueSnapshot
 
 MAX_LOCAL_DOCUMENTS = 10_000
@@ -135,6 +142,7 @@ def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
         "etag": manifest.etag,
         "validToUtc": iso_utc(manifest.valid_to_utc),
         "settings": dict(manifest.settings),
+        "screen": screen_json(manifest.screen),
         "playlist": None
         if playlist is None
         else {
@@ -185,4 +193,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         valid_to_utc=datetime.fromisoformat(data["validToUtc"]),
         settings=data["settings"],
         playlist=playlist,
+        screen=screen_from_json(data.get("screen")),  # absent in entries kept before it existed
     )

@@ -51,6 +51,15 @@ class PlaylistSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreenIdentity:
+    """Which screen this is, for the player's own slides (an extension of §27.8.1: staff tell
+    screens apart by the name and venue shown on "connecting" and error slides)."""
+
+    device_name: str
+    venue_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """A resolved manifest: the document minus nextCheckSeconds, which is per device."""
 
@@ -58,6 +67,7 @@ class Manifest:
     valid_to_utc: datetime
     settings: Mapping[str, Any]
     playlist: PlaylistSnapshot | None
+    screen: ScreenIdentity | None = None
 
 
 def grid_valid_to(venue_id: uuid.UUID, now_utc: datetime, change_utc: datetime) -> datetime:
@@ -73,11 +83,16 @@ def grid_valid_to(venue_id: uuid.UUID, now_utc: datetime, change_utc: datetime) 
 
 
 def manifest_etag(
-    settings: Mapping[str, Any], playlist: PlaylistSnapshot | None, valid_to_utc: datetime
+    settings: Mapping[str, Any],
+    playlist: PlaylistSnapshot | None,
+    valid_to_utc: datetime,
+    screen: ScreenIdentity | None = None,
 ) -> str:
-    """The manifestEtag: opaque, strong, the same for the same content in every process."""
+    """The manifestEtag: opaque, strong, the same for the same content in every process.
+    A renamed screen or venue changes it, so the new name reaches the screen's slides."""
     content = {
         "settings": dict(settings),
+        "screen": screen_json(screen),
         "validToUtc": iso_utc(valid_to_utc),
         "playlist": None
         if playlist is None
@@ -104,6 +119,7 @@ def render(
         "validToUtc": iso_utc(manifest.valid_to_utc),
         "nextCheckSeconds": next_check_seconds,
         "settings": dict(manifest.settings),
+        "screen": screen_json(manifest.screen),
         "playlist": None
         if manifest.playlist is None
         else {
@@ -112,6 +128,18 @@ def render(
             "items": [_item(item, sign_url) for item in manifest.playlist.items],
         },
     }
+
+
+def screen_json(screen: ScreenIdentity | None) -> dict[str, str] | None:
+    if screen is None:
+        return None
+    return {"deviceName": screen.device_name, "venueName": screen.venue_name}
+
+
+def screen_from_json(data: Mapping[str, Any] | None) -> ScreenIdentity | None:
+    if not data:
+        return None
+    return ScreenIdentity(str(data["deviceName"]), str(data["venueName"]))
 
 
 def _item(item: ManifestItem, sign_url: Callable[[str], str]) -> dict[str, Any]:

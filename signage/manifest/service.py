@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from signage.errors import AuthenticationError
 from signage.manifest.cache import ManifestStore, SnapshotCache
-from signage.manifest.document import Manifest, grid_valid_to, manifest_etag, render
+from signage.manifest.document import (
+    Manifest,
+    ScreenIdentity,
+    grid_valid_to,
+    manifest_etag,
+    render,
+)
 from signage.manifest.snapshot import VenueSnapshot, current_epoch, load_snapshot
 from signage.scheduling.resolver import next_check_seconds, resolve_compiled
 from signage.storage.base import ObjectStorage
@@ -54,8 +60,9 @@ class ManifestService:
             else snapshot.playlists.get(uuid.UUID(str(resolution.playlist_id)))
         )
         valid_to = grid_valid_to(venue_id, now, resolution.valid_to_utc)
-        etag = manifest_etag(device.settings, playlist, valid_to)
-        return Manifest(etag, valid_to, device.settings, playlist)
+        screen = ScreenIdentity(device.name, snapshot.venue_name)
+        etag = manifest_etag(device.settings, playlist, valid_to, screen)
+        return Manifest(etag, valid_to, device.settings, playlist, screen)
 
     def snapshot(
         self, session: Session, venue_id: uuid.UUID, now: datetime, *, fresh: bool = True

@@ -43,12 +43,14 @@ class DeviceFacts:
     group_id: uuid.UUID | None
     timezone: str | None
     settings: dict[str, Any]  # §27.8.1 settings, from the device record
+    name: str = ""
 
 
 @dataclass(frozen=True)
 class VenueSnapshot:
     venue_id: uuid.UUID
     epoch: int
+    venue_name: str
     tenant_timezone: str
     venue_timezone: str
     fallback_playlist_id: uuid.UUID | None
@@ -113,6 +115,7 @@ def load_snapshot(
     return VenueSnapshot(
         venue_id=venue_id,
         epoch=epoch,
+        venue_name=venue.name,
         tenant_timezone=tenant.default_timezone,
         venue_timezone=venue.timezone,
         fallback_playlist_id=venue.fallback_playlist_id,
@@ -150,7 +153,8 @@ def _devices(session: Session, venue_id: uuid.UUID) -> dict[uuid.UUID, DeviceFac
         )
     )
     return {
-        d.id: DeviceFacts(d.id, d.primary_group_id, d.timezone, device_settings(d)) for d in devices
+        d.id: DeviceFacts(d.id, d.primary_group_id, d.timezone, device_settings(d), d.name)
+        for d in devices
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
@@ -18,6 +18,9 @@ from signage.db.models import Device, DeviceEvent, DeviceHeartbeat, DeviceStatus
 from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
 
 MAX_EVENTS_PER_BATCH = 100  # §27.8.3
+# A device clock this far ahead is broken, not skewed (§30.9); the player should omit the time.
+MAX_CLOCK_AHEAD = timedelta(days=1)
+EVENT_TIME_AHEAD = "eventTimeUtc is more than a day in the future; check the device clock"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,31 @@ class Event:
     severity: EventSeverity
     event_time: datetime
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    index: int  # in the batch as sent
+    reason: str
+
+
+def too_far_ahead(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment - now > MAX_CLOCK_AHEAD
+
+
+def split_by_clock(
+    events: Sequence[Event], now: datetime
+) -> tuple[list[Event], list[SkippedEvent]]:
+    """The events to store, and those a broken clock dated too far ahead: one such event is
+    skipped on its own, never the batch with it (issue 13 item 10)."""
+    kept: list[Event] = []
+    skipped: list[SkippedEvent] = []
+    for index, event in enumerate(events):
+        if too_far_ahead(event.event_time, now):
+            skipped.append(SkippedEvent(index, EVENT_TIME_AHEAD))
+        else:
+            kept.append(event)
+    return kept, skipped
 
 
 def record_heartbeat(

@@ -102,14 +102,16 @@ def update_venue(
 ) -> Venue:
     venue = get_venue(session, tenant_id, venue_id)
     _validate_venue(session, tenant_id, venue_id, fields)
-    playback_changed = (venue.timezone, venue.fallback_playlist_id) != (
+    playback_changed = (venue.name, venue.timezone, venue.fallback_playlist_id) != (
+        fields.name,
         fields.timezone,
         fields.fallback_playlist_id,
     )
     for column, value in _venue_columns(fields).items():
         setattr(venue, column, value)
     if playback_changed:
-        bump_venue_epoch(session, venue_id, now)  # §26.9: the fallback and timezone play out
+        # §26.9: the fallback and timezone play out; the name is on the screens' own slides
+        bump_venue_epoch(session, venue_id, now)
     audit.record(
         session,
         who,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -28,13 +29,19 @@ def test_readyz_is_503_when_migrations_are_behind(client: TestClient, database: 
     assert "behind head" in response.json()["checks"]["migrations"]
 
 
-def test_readyz_is_503_when_database_is_unreachable(settings: Settings) -> None:
+def test_readyz_is_503_when_database_is_unreachable_and_names_no_address(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone may ask /readyz: it says the database is unavailable, never where it is
+    (issue 13 item 10: it showed the socket path); the log keeps the reason."""
     database = Database.connect("postgresql+psycopg://nobody@127.0.0.1:1/none")
     app = create_app(settings, database=database)
     with TestClient(app) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert "cannot reach database" in response.json()["checks"]["database"]
+    assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+    assert "127.0.0.1" not in response.text
+    assert any("cannot reach database" in r.getMessage() for r in caplog.records)
 
 
 def test_openapi_and_docs_are_served(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from PIL import Image, ImageChops, ImageDraw
 from player.canvas import BACKGROUND
 from player.error_screen import render_error_screen
 from player.pairing_screen import render_pairing_screen
-from player.slide_layout import Box, Role, SlideLayout
+from player.slide_layout import Box, Role, Size, SlideLayout
 from player.state_machine import PlayerState
 from tests.player.conftest import Harness
 
@@ -122,6 +122,28 @@ def test_the_error_slide_is_portrait_on_a_portrait_screen(platform, make_player)
     with Image.open(h.data_dir / "screens" / "error.png") as picture:
         assert picture.size == (720, 1280)
     assert h.backend.orientation == "PORTRAIT"  # libVLC turns it onto the landscape output
+
+
+def test_a_paired_screens_status_slide_says_which_screen_and_venue_it_is(
+    platform, make_player, tmp_path
+) -> None:
+    """The manifest's `screen` extension reaches the slide, so staff can tell screens apart."""
+    platform.publish("e0", None)
+    platform.state.manifest["screen"] = {"deviceName": "Bar screen", "venueName": "Fortescue Arms"}
+    h: Harness = make_player(screen_size=(1280, 720))
+    h.run_until(lambda: h.player.state is PlayerState.ERROR_SCREEN and h.player.current is not None)
+    h.run(0.2)
+    size: Size = (1280, 720)
+    with_line = render_error_screen(
+        tmp_path / "named.png", size, "NO_PLAYABLE_CONTENT", "Bar screen · Fortescue Arms"
+    )
+    assert [line.text for line in with_line.lines_of(Role.IDENTITY)] == [
+        "Bar screen · Fortescue Arms"
+    ]
+    render_error_screen(tmp_path / "anonymous.png", size, "NO_PLAYABLE_CONTENT")
+    drawn = (h.data_dir / "screens" / "error.png").read_bytes()
+    assert drawn == (tmp_path / "named.png").read_bytes()
+    assert drawn != (tmp_path / "anonymous.png").read_bytes()
 
 
 def test_the_pairing_slide_is_drawn_at_the_configured_size_before_any_manifest(

@@ -38,3 +38,14 @@ def test_schema_violations_are_rejected(mutate):
 
 def test_timestamps_are_formatted_in_utc_with_z():
     assert format_utc(T0) == "2026-06-15T12:00:00Z"
+
+
+def test_the_screen_extension_becomes_one_label_and_is_optional():
+    body = manifest_json("e:1", None)
+    assert Manifest.from_json(body).screen_label is None
+    body["screen"] = {"deviceName": "Bar screen", "venueName": "Fortescue Arms"}
+    assert Manifest.from_json(body).screen_label == "Bar screen · Fortescue Arms"
+    body["screen"] = {"deviceName": " ", "venueName": 7}
+    assert Manifest.from_json(body).screen_label is None
+    body["screen"] = "not an object"
+    assert Manifest.from_json(body).screen_label is None

@@ -212,3 +212,54 @@ def test_an_old_refresh_token_after_the_grace_window_is_still_reuse(
         "/v1/auth/refresh", json={"refreshToken": set_cookie_value(renewed, "signage_refresh")}
     )
     assert refreshed.status_code == 401  # reuse revoked the whole login (§25.7)
+
+
+def post_new_venue(client: TestClient, token: str, name: str) -> httpx.Response:
+    return client.post(
+        "/app/admin/venues/add",
+        data={"csrf_token": token, "name": name, "timezone": "Europe/London"},
+        follow_redirects=False,
+    )
+
+
+def plant_csrf_cookie(client: TestClient, value: str) -> None:
+    """What an attacker who can write cookies for the site (a sibling subdomain, plain HTTP on
+    the way) does: make the CSRF cookie hold a value they know."""
+    client.cookies.delete("signage_csrf")
+    client.cookies.set("signage_csrf", value, path="/app")
+
+
+def test_a_cookie_and_field_that_match_but_are_not_the_sessions_are_refused(
+    client: TestClient, app: FastAPI, demo: Demo
+) -> None:
+    """Issue 13 item 10: the CSRF check accepted any cookie value equal to the form field."""
+    victim = signed_in(client, "admin")
+    attacker = signed_in(browser(app), "manager")
+    attackers_own = csrf_of(attacker.get("/app/").text)  # valid, for the attacker's session
+
+    for planted in ("chosen-by-the-attacker", attackers_own):
+        plant_csrf_cookie(victim, planted)
+        assert post_new_venue(victim, planted, "Planted Bar").status_code == 403
+    assert "Planted Bar" not in victim.get("/app/admin/venues").text
+
+
+def test_a_csrf_token_of_another_login_of_the_same_user_is_refused(
+    client: TestClient, app: FastAPI, demo: Demo
+) -> None:
+    first = signed_in(client, "admin")
+    second = signed_in(browser(app), "admin")
+    token_of_first = csrf_of(first.get("/app/").text)
+
+    assert post_new_venue(second, token_of_first, "Elsewhere Bar").status_code == 403
+    assert post_new_venue(first, token_of_first, "Own Bar").status_code == 303
+
+
+def test_the_sessions_csrf_token_outlives_access_token_renewal(
+    client: TestClient, demo: Demo, clock: FakeClock
+) -> None:
+    admin = signed_in(client, "admin")
+    token = csrf_of(admin.get("/app/").text)
+    clock.advance(minutes=20)  # the form was left open past the 15-minute access token
+
+    assert post_new_venue(admin, token, "Patient Bar").status_code == 303
+    assert csrf_of(admin.get("/app/").text) == token  # same login, same token

@@ -131,3 +131,28 @@ def test_an_unknown_event_type_names_its_index(
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "body.events.2.eventType"
     assert count(database, DeviceEvent) == 0
+
+
+def test_an_event_dated_days_ahead_is_skipped_alone(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    """A broken clock's event is refused on its own, named in X-Skipped-Events; the rest of the
+    batch is stored (issue 13 item 10: it used to reject the whole batch with 422)."""
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    batch = [event(), event(eventTimeUtc="2026-06-17T12:00:00Z"), event()]  # the clock: 06-15
+    response = post_events(client, device, batch)
+    assert response.status_code == 204
+    assert response.headers["x-skipped-events"] == (
+        '1;reason="eventTimeUtc is more than a day in the future; check the device clock"'
+    )
+    assert count(database, DeviceEvent) == 2
+    with database.sessions() as session:
+        times = {t.isoformat() for t in session.scalars(select(DeviceEvent.event_time))}
+    assert times == {"2026-06-15T11:58:00+00:00"}
+
+
+def test_a_batch_without_skipped_events_names_none(client: TestClient, demo: Demo, as_role) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    response = post_events(client, device, [event(eventTimeUtc="2026-06-16T11:00:00Z")])
+    assert response.status_code == 204  # less than a day ahead: skew, stored
+    assert "x-skipped-events" not in response.headers

@@ -334,3 +334,42 @@ def test_under_load_the_epoch_is_read_at_most_once_a_second_per_venue(
     clock.advance(seconds=0.5)
     after = client.get("/v1/player/manifest", headers=screen.headers).json()
     assert after["playlist"]["items"][0]["assetId"] == str(second.asset_id)
+
+
+def test_the_manifest_names_the_screen_and_a_rename_reaches_it_at_the_next_poll(
+    client: TestClient, screen: PairedDevice, clock: FakeClock, as_role: Signer, demo: Demo
+) -> None:
+    """The `screen` extension: the player's own slides say which screen this is (issue #22)."""
+    first = fetch(client, screen, clock)
+    assert first.json()["screen"] == {"deviceName": "Bar screen", "venueName": "Fortescue Arms"}
+    etag = first.json()["manifestEtag"]
+
+    manager = as_role("manager")
+    device_url = f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}"
+    version = client.get(device_url, headers=manager).headers["etag"]
+    renamed = client.patch(
+        device_url, json={"name": "Garden screen"}, headers={**manager, "If-Match": version}
+    )
+    assert renamed.status_code == 200, renamed.text
+    after_device = fetch(client, screen, clock, etag)
+    assert after_device.status_code == 200
+    assert after_device.json()["screen"]["deviceName"] == "Garden screen"
+
+    venue_url = f"/v1/tenants/{demo.tenant_id}/venues/{demo.fortescue_id}"
+    venue = client.get(venue_url, headers=as_role("admin")).json()
+    replaced = client.put(
+        venue_url,
+        json={
+            "name": "The Fortescue",
+            "timezone": venue["timezone"],
+            "fallbackPlaylistId": venue["fallbackPlaylistId"],
+        },
+        headers=as_role("admin"),
+    )
+    assert replaced.status_code == 200, replaced.text
+    after_venue = fetch(client, screen, clock, after_device.json()["manifestEtag"])
+    assert after_venue.status_code == 200
+    assert after_venue.json()["screen"] == {
+        "deviceName": "Garden screen",
+        "venueName": "The Fortescue",
+    }
