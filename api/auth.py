@@ -15,10 +15,16 @@ from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import client_ip_address, enforce
 from signage.audit import AuditContext
+from signage.auth import sessions
 from signage.auth.policy import VenueAction, authorize_venue, venue_hidden
 from signage.auth.principal import DevicePrincipal, UserPrincipal
 from signage.auth.roles import venue_roles_of
-from signage.auth.tokens import decode_access_token, decode_device_token, token_digest
+from signage.auth.tokens import (
+    AccessClaims,
+    decode_access_token,
+    decode_device_token,
+    token_digest,
+)
 from signage.db.models import Venue
 from signage.devices import tokens as device_tokens
 from signage.enums import ActorType
@@ -38,19 +44,45 @@ def bearer_token(request: Request) -> str:
 
 def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
-    claims = decode_access_token(context.tokens.key, bearer_token(request), context.clock())
+    claims = unrevoked_claims(context, session, bearer_token(request))
+    principal = principal_from_claims(session, claims)
+    request.state.principal = principal
+    return principal
+
+
+def unrevoked_claims(context: AppContext, session: Session, access_token: str) -> AccessClaims:
+    """An access token's claims (a bearer header or the web app's cookie), once it is known not
+    to be revoked. May block (the database, Redis): call it in the pool."""
+    claims = decode_access_token(context.tokens.key, access_token, context.clock())
+    _require_unrevoked(context, session, claims)
+    return claims
+
+
+def principal_from_claims(session: Session, claims: AccessClaims) -> UserPrincipal:
     venue_roles = claims.venue_roles
     if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
         venue_roles = venue_roles_of(session, claims.user_id)
-    principal = UserPrincipal(
+    return UserPrincipal(
         user_id=claims.user_id,
         tenant_id=claims.tenant_id,
         tenant_roles=claims.tenant_roles,
         venue_roles=venue_roles,
         capabilities=claims.capabilities,
     )
-    request.state.principal = principal
-    return principal
+
+
+def _require_unrevoked(context: AppContext, session: Session, claims: AccessClaims) -> None:
+    """The token's session epoch against its user's current one (issue 13 item 7), cached
+    until the next revocation. A database error propagates: an outage is not a bad token."""
+    cache = context.session_epochs
+    current = cache.get(claims.user_id)
+    if current is None:
+        revocations_seen = cache.epoch()  # before the query: see RevocationCache.put
+        current = sessions.current_session_epoch(session, claims.user_id)
+        if current is not None:
+            cache.put(claims.user_id, current, revocations_seen)
+    if not sessions.token_is_current(claims.session_epoch, current):
+        raise AuthenticationError("The access token has been revoked; sign in again.")
 
 
 CurrentUser = Annotated[UserPrincipal, Depends(current_user)]

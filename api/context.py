@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from api.device_token_cache import DeviceTokenCache, LocalEpoch, RedisEpoch
+from api.device_token_cache import DeviceTokenCache, device_token_cache_for
 from api.heartbeat_batcher import HeartbeatBatcher
 from api.ingestion_launcher import DagsterLauncher, IngestionLauncher
+from api.session_epoch_cache import SessionEpochCache, session_epoch_cache_for
 from signage.auth.tokens import TokenPolicy, token_policy
 from signage.config import Settings
 from signage.db.engine import Database
@@ -40,14 +41,6 @@ def storage_for(settings: Settings, clock: Callable[[], datetime]) -> ObjectStor
         max_object_bytes=settings.max_upload_bytes,
         clock=clock,
     )
-
-
-def device_token_cache_for(settings: Settings) -> DeviceTokenCache:
-    if settings.redis_url:
-        import redis
-
-        return DeviceTokenCache(RedisEpoch(redis.Redis.from_url(settings.redis_url)))
-    return DeviceTokenCache(LocalEpoch())
 
 
 def rate_limiter_for(settings: Settings) -> RateLimiter:
@@ -84,12 +77,14 @@ class AppContext:
     storage: ObjectStorage = field(init=False)
     launcher: IngestionLauncher = field(init=False)
     device_tokens: DeviceTokenCache = field(init=False)
+    session_epochs: SessionEpochCache = field(init=False)
     manifests: ManifestService = field(init=False)
     presence: PresenceBoard = field(init=False)
     heartbeats: HeartbeatBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
+        self.session_epochs = session_epoch_cache_for(self.settings)
         self.launcher = DagsterLauncher(self.settings.dagster_host, self.settings.dagster_port)
         self.tokens = token_policy(self.settings)
         self.rate_limiter = rate_limiter_for(self.settings)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.context import AppContext
+from signage.auth.sessions import EPOCH_MOVED_FLAG
 from signage.config import Settings
 from signage.devices.tokens import REVOKED_FLAG
 from signage.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -52,9 +53,18 @@ async def get_session(context: ContextDep, request: Request) -> AsyncIterator[Se
         raise
     finally:
         await _close(session)
+        await _forget_revoked_checks(context, session)
+
+
+async def _forget_revoked_checks(context: AppContext, session: Session) -> None:
+    """After the transaction ended (a Redis write each when configured). Also after an error:
+    a route may have committed a revocation before refusing (refresh-token reuse), and a
+    rolled-back one only costs a few cache misses. Never before the commit: a request in
+    between would cache the old state under the new epoch."""
     if session.info.pop(REVOKED_FLAG, False):
-        # committed: cached token checks are stale now (a Redis write when configured)
         await run_in_threadpool(context.device_tokens.revoked)
+    if session.info.pop(EPOCH_MOVED_FLAG, False):
+        await run_in_threadpool(context.session_epochs.revoked)
 
 
 async def roll_back_request(request: Request) -> None:

@@ -17,7 +17,7 @@ from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from signage.db.engine import Database
 from signage.db.models import Tenant
 from signage.errors import RateLimitedError
-from signage.ratelimit import Decision, LimitCategory, effective_limit
+from signage.ratelimit import Decision, LimitCategory, effective_limit, login_limit_keys
 
 STATE_KEY = "rate_limit_decisions"
 _OVERRIDES_TTL = timedelta(seconds=60)
@@ -85,6 +85,12 @@ def enforce(
         )
 
 
+def enforce_login_limits(request: Request, context: AppContext, email: str) -> None:
+    """§27.1's login limits, keyed by `signage.ratelimit.login_limit_keys`."""
+    for category, subject in login_limit_keys(email, client_ip_address(request)):
+        enforce(request, context, category, subject)
+
+
 def rate_limit_headers(scope_state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     decisions: list[Decision] = scope_state.get(STATE_KEY, [])
     if not decisions:
@@ -99,7 +105,8 @@ def rate_limit_headers(scope_state: dict[str, Any]) -> list[tuple[bytes, bytes]]
 
 def client_ip_address(request: Request) -> str | None:
     """The peer's IP address, or None when the peer is not an IP (test transports).
-    Behind a proxy, run uvicorn with --proxy-headers so this is the client's."""
+    Behind a proxy, uvicorn takes it from X-Forwarded-For when the proxy's address is in
+    FORWARDED_ALLOW_IPS (loopback by default), so this is the client's."""
     host = request.client.host if request.client else None
     try:
         return str(ipaddress.ip_address(host)) if host else None

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import AnonymousAudit
 from api.deps import ContextDep, SessionDep
-from api.ratelimit import client_ip_address, enforce
+from api.ratelimit import enforce, enforce_login_limits
 from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
 from api.views import accessible_venues_out, current_user_out
 from signage.auth import sessions
@@ -29,8 +29,7 @@ def login(
     session: SessionDep,
     who: AnonymousAudit,
 ) -> TokenResponse:
-    enforce(request, context, LimitCategory.LOGIN_PER_IP, client_ip_address(request) or "unknown")
-    enforce(request, context, LimitCategory.LOGIN_PER_ACCOUNT, body.email.strip().lower())
+    enforce_login_limits(request, context, body.email)
     outcome = sessions.login(
         session,
         context.tokens,

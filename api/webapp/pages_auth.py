@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import anonymous_audit_context
 from api.deps import ContextDep, SessionDep
-from api.ratelimit import client_ip_address, enforce
+from api.ratelimit import enforce_login_limits
 from api.routes.auth import INVALID_CREDENTIALS
 from api.webapp.rendering import PageRoute, redirect, render
 from api.webapp.session import (
@@ -19,7 +19,6 @@ from api.webapp.session import (
 from signage.auth import sessions
 from signage.auth.roles import accessible_venues
 from signage.pagination import MAX_LIMIT, PageRequest
-from signage.ratelimit import LimitCategory
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -48,8 +47,7 @@ def login(
     request: Request, context: ContextDep, session: SessionDep, form: CheckedForm
 ) -> Response:
     email = form.get("email", "").strip()
-    enforce(request, context, LimitCategory.LOGIN_PER_IP, client_ip_address(request) or "unknown")
-    enforce(request, context, LimitCategory.LOGIN_PER_ACCOUNT, email.lower())
+    enforce_login_limits(request, context, email)
     outcome = sessions.login(
         session,
         context.tokens,

@@ -3,12 +3,13 @@
 The browser never sees a token: the access token (15 min) and the rotating refresh token live in
 HttpOnly, SameSite=Strict cookies scoped to /app, Secure except on a local plain-HTTP host. A
 request is the user its access token says, exactly as `api.auth.current_user` decides for a
-bearer token; an expired one is renewed with the refresh token (rotation and reuse detection
-are the domain's, §25.7). Every state-changing form carries a CSRF token. Signed in, it is an
-HMAC of the login's session id (the access token's `sid`, the refresh-token family), so a token
-of another session, or any value a cookie was made to hold, never matches (issue 13). The login
-form, before there is a session, uses double submit: the field must equal the HttpOnly CSRF
-cookie. A cross-site page can read neither, and SameSite=Strict keeps the cookies at home.
+bearer token; an expired or revoked one is renewed with the refresh token (rotation and reuse
+detection are the domain's, §25.7). Every state-changing form carries a CSRF token. Signed in,
+it is an HMAC of the login's session id (the access token's `sid`, the refresh-token family), so
+a token of another session, or any value a cookie was made to hold, never matches (issue 13).
+The login form, before there is a session, uses double submit: the field must equal the
+HttpOnly CSRF cookie. A cross-site page can read neither, and SameSite=Strict keeps the cookies
+at home.
 """
 
 from __future__ import annotations
@@ -25,15 +26,19 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 
-from api.auth import anonymous_audit_context, management_rate_limit
+from api.auth import (
+    anonymous_audit_context,
+    management_rate_limit,
+    principal_from_claims,
+    unrevoked_claims,
+)
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import enforce
 from api.webapp.renewal import RENEWALS
 from signage.auth import sessions
 from signage.auth.principal import UserPrincipal
-from signage.auth.roles import venue_roles_of
-from signage.auth.tokens import SigningKey, decode_access_token
+from signage.auth.tokens import SigningKey
 from signage.config import Environment
 from signage.db.models import User
 from signage.errors import AuthenticationError
@@ -176,22 +181,12 @@ def csrf_token(request: Request) -> str:
 def _principal_from_access_token(
     context: AppContext, session: SessionDep, token: str
 ) -> tuple[UserPrincipal, uuid.UUID]:
-    """What `api.auth.current_user` makes of a bearer token, for the cookie's token; and the
-    session it belongs to."""
-    claims = decode_access_token(context.tokens.key, token, context.clock())
+    """What `api.auth.current_user` makes of a bearer token (revocation included), for the
+    cookie's token; and the session it belongs to."""
+    claims = unrevoked_claims(context, session, token)
     if claims.session_id is None:  # issued before tokens named their session: renew it
         raise AuthenticationError("The access token names no session.")
-    venue_roles = claims.venue_roles
-    if venue_roles is None:  # too many venues for the token: resolved here (§25.3 note)
-        venue_roles = venue_roles_of(session, claims.user_id)
-    principal = UserPrincipal(
-        user_id=claims.user_id,
-        tenant_id=claims.tenant_id,
-        tenant_roles=claims.tenant_roles,
-        venue_roles=venue_roles,
-        capabilities=claims.capabilities,
-    )
-    return principal, claims.session_id
+    return principal_from_claims(session, claims), claims.session_id
 
 
 def _renewed(
@@ -235,7 +230,10 @@ def signed_in_user(request: Request, context: ContextDep, session: SessionDep) -
         try:
             signed_in = _principal_from_access_token(context, session, token)
         except AuthenticationError:
-            signed_in = None  # expired or tampered with: try the refresh token
+            # Expired, tampered with or revoked: the refresh token decides. A disabled user or
+            # a revoked login is signed out; after a role change the session goes on with the
+            # new roles.
+            signed_in = None
     if signed_in is None:
         signed_in = _renewed(request, context, session)
     principal, request.state.session_id = signed_in

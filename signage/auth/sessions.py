@@ -105,6 +105,7 @@ def refresh(
         return Rejected("unknown refresh token")
     if token.status is RefreshTokenStatus.ROTATED:
         revoke_family(session, token.family_id, now)
+        end_access_tokens(session, token.user_id)  # a thief's access token dies with it
         audit.record(
             session,
             who,
@@ -135,6 +136,7 @@ def logout(session: Session, *, presented: str, now: datetime, who: audit.AuditC
     if token is None:
         return
     revoke_family(session, token.family_id, now)
+    end_access_tokens(session, token.user_id)
     audit.record(
         session,
         who,
@@ -163,6 +165,42 @@ def revoke_all_for_user(session: Session, user_id: uuid.UUID, now: datetime) -> 
         .where(RefreshToken.user_id == user_id, RefreshToken.status == RefreshTokenStatus.ACTIVE)
         .values(status=RefreshTokenStatus.REVOKED, revoked_at=now)
     )
+    end_access_tokens(session, user_id)
+
+
+# Set on a session whose transaction moves a user's session epoch, so the API can drop its
+# cached epoch checks once (and only once) the move is committed.
+EPOCH_MOVED_FLAG = "user_session_epochs_moved"
+
+
+def end_access_tokens(session: Session, user_id: uuid.UUID) -> None:
+    """Every access token issued to the user so far stops working once this commits: each
+    carries the epoch it was issued under, and authentication wants the current one. Per user,
+    not per login: a sign-out ends the user's other access tokens too, which renew with their
+    own (still valid) refresh tokens."""
+    session.info[EPOCH_MOVED_FLAG] = True
+    session.execute(
+        update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
+    )
+
+
+def current_session_epoch(session: Session, user_id: uuid.UUID) -> int | None:
+    """The epoch a user's access tokens must carry, or None when the user may not act at all
+    (gone, disabled, or in a disabled tenant)."""
+    return session.scalar(
+        select(User.session_epoch)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(
+            User.id == user_id,
+            User.status == UserStatus.ACTIVE,
+            Tenant.status == TenantStatus.ACTIVE,
+        )
+    )
+
+
+def token_is_current(token_epoch: int, current_epoch: int | None) -> bool:
+    """Whether an access token issued under `token_epoch` still stands."""
+    return current_epoch is not None and token_epoch >= current_epoch
 
 
 def _rejection_reason(user: User | None, password_ok: bool) -> str:
@@ -197,6 +235,7 @@ def _issue(
         tenant_roles=principal.tenant_roles,
         venue_roles=principal.venue_roles,
         capabilities=principal.capabilities,
+        session_epoch=user.session_epoch,
         now=now,
         lifetime=policy.access_lifetime,
         session_id=family_id,

@@ -26,6 +26,8 @@ DEVICE_TYPE = "device"
 # Above this many venue roles the token says "resolve server-side" instead (§25.3 note).
 MAX_INLINE_VENUE_ROLES = 50
 SERVER_RESOLVED = "server"
+# Extension to §25.3's claims: the user's session epoch the token was issued under.
+SESSION_EPOCH_CLAIM = "sep"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class AccessClaims:
     capabilities: frozenset[Capability]
     token_id: str
     expires_at: datetime
+    # The user's session epoch when the token was issued; an older one than the user's
+    # current epoch means the token was revoked (issue 13 item 7).
+    session_epoch: int = 0
     # The login (refresh-token family) the token was issued for; None in tokens issued before
     # the `sid` claim existed. The web app binds its CSRF tokens to it.
     session_id: uuid.UUID | None = None
@@ -67,6 +72,7 @@ def issue_access_token(
     tenant_roles: frozenset[TenantRole],
     venue_roles: dict[uuid.UUID, VenueRole],
     capabilities: frozenset[Capability],
+    session_epoch: int,
     now: datetime,
     lifetime: timedelta,
     session_id: uuid.UUID | None = None,
@@ -84,6 +90,7 @@ def issue_access_token(
             else SERVER_RESOLVED
         ),
         "cap": sorted(capabilities),
+        SESSION_EPOCH_CLAIM: session_epoch,
     }
     if session_id is not None:
         claims["sid"] = str(session_id)
@@ -126,10 +133,20 @@ def decode_access_token(key: SigningKey, token: str, now: datetime) -> AccessCla
             capabilities=frozenset(Capability(c) for c in claims["cap"]),
             token_id=claims["jti"],
             expires_at=_from_epoch(claims["exp"], now),
+            session_epoch=_session_epoch(claims),
             session_id=uuid.UUID(claims["sid"]) if "sid" in claims else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise AuthenticationError("The access token is malformed.") from exc
+
+
+def _session_epoch(claims: dict[str, Any]) -> int:
+    # Tokens from before the claim existed read as epoch 0, every user's epoch until its first
+    # revocation, so an upgrade signs nobody out yet the first revocation still ends them.
+    epoch = claims.get(SESSION_EPOCH_CLAIM, 0)
+    if type(epoch) is not int:  # bool is an int subclass: refuse it too
+        raise ValueError("the session epoch is not an integer")
+    return epoch
 
 
 def decode_device_token(key: SigningKey, token: str, now: datetime) -> DeviceClaims:

@@ -15,7 +15,7 @@ from signage import audit
 from signage.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import tenant_roles_of, venue_roles_of
-from signage.auth.sessions import revoke_all_for_user
+from signage.auth.sessions import end_access_tokens, revoke_all_for_user
 from signage.db.models import (
     Playlist,
     TenantUserRole,
@@ -306,6 +306,10 @@ def update_user(
         user.status = changes.status
         if changes.status is UserStatus.DISABLED:
             revoke_all_for_user(session, user.id, now)
+    if changes.tenant_roles is not None or changes.capabilities is not None:
+        # Tokens carry roles and capabilities: the old ones must not keep what was taken away
+        # (issue 13 item 7); the user's next refresh issues tokens with the new ones.
+        end_access_tokens(session, user.id)
     if changes.tenant_roles is not None:
         _replace_tenant_roles(session, actor.tenant_id, user.id, changes.tenant_roles)
         audit.record(
@@ -344,6 +348,7 @@ def set_venue_roles(
     if user.id == actor.user_id:
         raise ValidationFailedError("You cannot change your own roles.")
     _replace_venue_roles(session, actor.tenant_id, user.id, venue_roles)
+    end_access_tokens(session, user.id)  # tokens carry venue roles: see update_user
     audit.record(
         session,
         who,

@@ -76,6 +76,9 @@ class User(UuidPk, Timestamps, Base):
     status: Mapped[UserStatus] = enum_column(UserStatus, default=UserStatus.ACTIVE)
     capabilities: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     last_login_at: Mapped[datetime | None]
+    # Moved whenever the user's access tokens must stop working (disabled, roles changed,
+    # signed out, refresh token reused): access tokens carry the epoch they were issued under.
+    session_epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class TenantUserRole(UuidPk, Timestamps, Base):
