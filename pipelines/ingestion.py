@@ -120,6 +120,7 @@ def clean_up_media(
         "processingTimedOut": report.processing_timed_out,
         "failedPurged": report.failed_purged,
         "sessionsRemoved": report.sessions_removed,
+        "uploadsRetired": report.uploads_retired,
     }
 
 

@@ -1,5 +1,9 @@
 """Upload sessions (§13 steps 1-2, §27.5-27.6): the client declares the file, gets a signed
-URL, PUTs the bytes straight to storage, then says it is complete. The API never sees a byte."""
+URL, PUTs the bytes straight to storage, then says it is complete. The API never sees a byte.
+
+The signed URL names the session's staging key (`keys.asset_upload_key`), never the asset's
+own key: ingestion copies the bytes it verified there, so no upload URL, however old, can
+change what players fetch (issue 13 item 3)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, UploadSessionStatus
 from signage.errors import ConflictError, NotFoundError, ValidationFailedError
 from signage.storage.base import ObjectStorage, PresignedUpload
-from signage.storage.keys import asset_original_key, extension_for
+from signage.storage.keys import asset_original_key, asset_upload_key, extension_for
 
 UPLOAD_WINDOW = timedelta(minutes=60)  # §13.5
 ASSET_TYPE_BY_CONTENT_TYPE = {
@@ -61,7 +65,9 @@ def start_upload(
     display_name = _display_name(request.file_name)
     _validate(content_type, request.file_size_bytes, checksum, display_name, max_bytes)
     asset_id = uuid.uuid4()
-    key = asset_original_key(scope.tenant_id, asset_id, extension_for(content_type))
+    extension = extension_for(content_type)
+    # The URL names a staging key; ingestion writes what players fetch (issue 13 item 3).
+    upload_key = asset_upload_key(scope.tenant_id, asset_id, extension)
     asset = Asset(
         id=asset_id,
         tenant_id=scope.tenant_id,
@@ -74,7 +80,7 @@ def start_upload(
         content_type=content_type,
         file_size_bytes=request.file_size_bytes,
         checksum_sha256=checksum,
-        storage_key=key,
+        storage_key=asset_original_key(scope.tenant_id, asset_id, extension),
         created_by_user_id=user_id,
     )
     expires_at = now + UPLOAD_WINDOW
@@ -82,7 +88,7 @@ def start_upload(
         tenant_id=scope.tenant_id,
         asset_id=asset_id,
         scope_venue_id=scope.venue_id,
-        storage_key=key,
+        storage_key=upload_key,
         file_name=display_name,
         content_type=content_type,
         file_size_bytes=request.file_size_bytes,
@@ -92,7 +98,7 @@ def start_upload(
     )
     session.add_all([asset, upload])
     session.flush()
-    presigned = storage.presign_put(key, content_type, request.file_size_bytes, expires_at)
+    presigned = storage.presign_put(upload_key, content_type, request.file_size_bytes, expires_at)
     audit.record(
         session,
         who,

@@ -63,3 +63,44 @@ def test_the_sensor_requests_one_run_per_processing_asset_and_the_job_makes_it_r
     )
     again = run_sensor(platform_db)
     assert again == []
+
+
+def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
+    client: TestClient,
+    settings: Settings,
+    database_url: str,
+    demo: Demo,
+    as_role,
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    """Issue 13 item 9: the media directory cannot be written while the run ingests."""
+    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
+    # A regular file where the tenant's assets directory goes: every mkdir and open under it
+    # fails with ENOTDIR, for root too (chmod would not stop root).
+    assets_dir = settings.media_dir / str(demo.tenant_id) / "assets"
+    if assets_dir.exists():
+        assets_dir.rename(assets_dir.with_name("assets-moved-aside"))
+    assets_dir.write_bytes(b"")
+
+    platform_db = PlatformDatabase(url=database_url)
+    monkeypatch.setenv("SIGNAGE_JWT_SECRET", settings.jwt_secret_value())
+    monkeypatch.setenv("SIGNAGE_DATA_DIR", str(settings.data_dir))
+    result = defs.get_job_def("ingest_asset_job").execute_in_process(
+        run_config=run_sensor(platform_db)[0].run_config,
+        resources={
+            "platform_db": platform_db,
+            "media": MediaStorage(local_root=str(settings.media_dir)),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success  # operators see the run fail...
+    body = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()
+    assert body["status"] == "FAILED"  # ...and the asset does not sit in PROCESSING
+    assert body["failureReason"] == "INTERNAL_ERROR"
+    assert "storage" in body["failureDetail"]
+    assert "upload it again" in body["failureDetail"].lower()
+    assert body["failedAtUtc"]
+    assert run_sensor(platform_db) == []  # nothing left waiting
