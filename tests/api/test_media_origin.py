@@ -328,21 +328,29 @@ def test_other_methods_are_problem_json(client: TestClient, stored: str) -> None
     assert_problem(client.delete(stored), 405, "METHOD_NOT_ALLOWED")
 
 
+@contextmanager
+def served_origin(
+    storage: LocalStorage, clock: FakeClock, settings: Settings
+) -> Iterator[LocalStorage]:
+    """The origin on a real uvicorn; yields a store that signs URLs for it."""
+    app = FastAPI()
+    app.add_api_route("/healthz", lambda: {"status": "ok"})
+    app.mount("/media", create_media_origin(storage, clock=clock))
+    with serve(app) as base_url:
+        # Another replica's view of the same media: same directory, same secret, its own URL.
+        yield LocalStorage(
+            storage.root,
+            public_base_url=base_url,
+            signing_secret=settings.jwt_secret_value(),
+            max_object_bytes=settings.max_upload_bytes,
+            clock=clock,
+        )
+
+
 def test_over_a_real_socket_upload_then_resume_a_download(
     local_storage: LocalStorage, media_clock: FakeClock, media_settings: Settings
 ) -> None:
-    app = FastAPI()
-    app.add_api_route("/healthz", lambda: {"status": "ok"})
-    app.mount("/media", create_media_origin(local_storage, clock=media_clock))
-    with serve(app) as base_url:
-        # Another replica's view of the same media: same directory, same secret, its own URL.
-        signer = LocalStorage(
-            local_storage.root,
-            public_base_url=base_url,
-            signing_secret=media_settings.jwt_secret_value(),
-            max_object_bytes=media_settings.max_upload_bytes,
-            clock=media_clock,
-        )
+    with served_origin(local_storage, media_clock, media_settings) as signer:
         presigned = signer.presign_put(
             KEY, "video/mp4", len(BODY), media_clock.now + timedelta(minutes=5)
         )
@@ -411,21 +419,11 @@ def test_a_client_that_disconnects_mid_upload_is_one_warning_without_traceback(
     media_settings: Settings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = FastAPI()
-    app.add_api_route("/healthz", lambda: {"status": "ok"})
-    app.mount("/media", create_media_origin(local_storage, clock=media_clock))
     caplog.set_level(logging.INFO)
-    with serve(app) as base_url:
+    with served_origin(local_storage, media_clock, media_settings) as signer:
         uvicorn_log = logging.getLogger("uvicorn")  # does not propagate to the root logger
         uvicorn_log.addHandler(caplog.handler)
         try:
-            signer = LocalStorage(
-                local_storage.root,
-                public_base_url=base_url,
-                signing_secret=media_settings.jwt_secret_value(),
-                max_object_bytes=media_settings.max_upload_bytes,
-                clock=media_clock,
-            )
             presigned = signer.presign_put(
                 KEY, "video/mp4", len(BODY), media_clock.now + timedelta(minutes=5)
             )

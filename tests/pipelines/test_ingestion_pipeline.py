@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import RunRequest, build_sensor_context
+from dagster import ExecuteInProcessResult, RunRequest, build_sensor_context
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -24,6 +24,23 @@ def run_sensor(platform_db: PlatformDatabase) -> list[RunRequest]:
     evaluation = processing_assets_sensor(context)
     assert isinstance(evaluation, Iterator)
     return [r for r in evaluation if isinstance(r, RunRequest)]
+
+
+def run_ingest_job(
+    platform_db: PlatformDatabase, settings: Settings, request: RunRequest, monkeypatch
+) -> ExecuteInProcessResult:
+    """Execute the ingestion job for one sensor request, as the daemon would."""
+    # The job reads SIGNAGE_* settings at run time, as the daemon's runs do.
+    monkeypatch.setenv("SIGNAGE_JWT_SECRET", settings.jwt_secret_value())
+    monkeypatch.setenv("SIGNAGE_DATA_DIR", str(settings.data_dir))
+    return defs.get_job_def("ingest_asset_job").execute_in_process(
+        run_config=request.run_config,
+        resources={
+            "platform_db": platform_db,
+            "media": MediaStorage(local_root=str(settings.media_dir)),
+        },
+        raise_on_error=False,
+    )
 
 
 def test_the_sensor_requests_one_run_per_processing_asset_and_the_job_makes_it_ready(
@@ -44,17 +61,7 @@ def test_the_sensor_requests_one_run_per_processing_asset_and_the_job_makes_it_r
     requests = run_sensor(platform_db)
     assert [r.run_key for r in requests] == [f"ingest-{asset['assetId']}"]
 
-    # The job reads SIGNAGE_* settings at run time, as the daemon's runs do.
-    monkeypatch.setenv("SIGNAGE_JWT_SECRET", settings.jwt_secret_value())
-    monkeypatch.setenv("SIGNAGE_DATA_DIR", str(settings.data_dir))
-    job = defs.get_job_def("ingest_asset_job")
-    result = job.execute_in_process(
-        run_config=requests[0].run_config,
-        resources={
-            "platform_db": platform_db,
-            "media": MediaStorage(local_root=str(settings.media_dir)),
-        },
-    )
+    result = run_ingest_job(platform_db, settings, requests[0], monkeypatch)
     assert result.success
     assert result.output_for_node("ingest") == "READY"
     assert (
@@ -86,16 +93,7 @@ def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
     assets_dir.write_bytes(b"")
 
     platform_db = PlatformDatabase(url=database_url)
-    monkeypatch.setenv("SIGNAGE_JWT_SECRET", settings.jwt_secret_value())
-    monkeypatch.setenv("SIGNAGE_DATA_DIR", str(settings.data_dir))
-    result = defs.get_job_def("ingest_asset_job").execute_in_process(
-        run_config=run_sensor(platform_db)[0].run_config,
-        resources={
-            "platform_db": platform_db,
-            "media": MediaStorage(local_root=str(settings.media_dir)),
-        },
-        raise_on_error=False,
-    )
+    result = run_ingest_job(platform_db, settings, run_sensor(platform_db)[0], monkeypatch)
     assert not result.success  # operators see the run fail...
     body = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()
     assert body["status"] == "FAILED"  # ...and the asset does not sit in PROCESSING

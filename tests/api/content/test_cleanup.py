@@ -10,15 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signage.content.cleanup import run_cleanup
-from signage.content.ingestion import ingest_asset
 from signage.db.engine import Database
 from signage.db.models import Asset, UploadSession
 from signage.enums import AssetFailureReason, AssetStatus
-from signage.media.rules import MediaLimits
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
-from tests.support.uploads import declare, put_file, upload
+from tests.support.uploads import completed_upload, declare, ingest, put_file, upload
 
 
 def asset_row(database: Database, asset_id: str) -> Asset | None:
@@ -100,9 +98,10 @@ def test_failed_assets_are_purged_with_their_files_after_thirty_days(
     clock: FakeClock,
 ) -> None:
     photo = make_jpeg(tmp_path / "bad.jpg", 80, 80)
-    asset = upload(
+    started, asset = completed_upload(
         client, f"/v1/venues/{demo.fortescue_id}/assets", as_role("editor"), photo, "image/jpeg"
     )
+    staging_key = upload_row(database, started["uploadId"]).storage_key
     clock.advance(minutes=11)
     cleanup(app, database, clock)  # PROCESSING → FAILED
     key = asset_row(database, asset["assetId"]).storage_key  # type: ignore[union-attr]
@@ -112,6 +111,7 @@ def test_failed_assets_are_purged_with_their_files_after_thirty_days(
     assert cleanup(app, database, clock).failed_purged == 1
     assert asset_row(database, asset["assetId"]) is None
     assert not app.state.context.storage.exists(key)
+    assert not app.state.context.storage.exists(staging_key)
     assert cleanup(app, database, clock).failed_purged == 0  # idempotent
 
 
@@ -128,20 +128,9 @@ def test_a_finished_upload_keeps_its_staging_file_until_its_url_expires(
     URL has expired it and the session go, and the asset's own file stays."""
     photo = make_jpeg(tmp_path / "done.jpg", 80, 80)
     url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started = declare(client, url, as_role("editor"), photo, "image/jpeg").json()
-    put_file(client, started, photo)
-    client.post(f"{url}/uploads/{started['uploadId']}/complete", headers=as_role("editor"))
+    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
     storage = app.state.context.storage
-    assert (
-        ingest_asset(
-            database,
-            storage,
-            uuid.UUID(started["assetId"]),
-            limits=MediaLimits.from_settings(app.state.context.settings),
-            clock=clock,
-        )
-        is AssetStatus.READY
-    )
     staging_key = upload_row(database, started["uploadId"]).storage_key
     asset_key = asset_row(database, started["assetId"]).storage_key  # type: ignore[union-attr]
     clock.advance(minutes=59)

@@ -31,7 +31,7 @@ from signage.tenancy.demo_content import SYSTEM
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
-from tests.support.uploads import declare, put_file, sha256_of
+from tests.support.uploads import completed_upload, ingest, put_file, sha256_of
 
 
 def forged_twin(path: Path) -> Path:
@@ -44,16 +44,6 @@ def forged_twin(path: Path) -> Path:
 def stored_sha256(storage: ObjectStorage, key: str) -> str:
     with storage.open_read(key) as stream:
         return hashlib.sha256(stream.read()).hexdigest()
-
-
-def ingest(database: Database, storage: ObjectStorage, settings: Settings, asset_id: str, clock):
-    return ingest_asset(
-        database,
-        storage,
-        uuid.UUID(asset_id),
-        limits=MediaLimits.from_settings(settings),
-        clock=clock,
-    )
 
 
 def asset_row(database: Database, asset_id: str) -> Asset:
@@ -77,22 +67,16 @@ def test_a_second_put_after_complete_is_refused_and_ready_keeps_the_declared_fil
 ) -> None:
     photo = make_jpeg(tmp_path / "menu.jpg", 320, 200)
     url = f"/v1/venues/{demo.fortescue_id}/assets"
-    editor = as_role("editor")
-    started = declare(client, url, editor, photo, "image/jpeg").json()
-    assert put_file(client, started, photo).status_code == 200
-    complete = client.post(f"{url}/uploads/{started['uploadId']}/complete", headers=editor)
-    assert complete.status_code == 200
+    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
 
     response = put_file(client, started, forged_twin(photo))
     assert_refused(response)
     assert response.json()["code"] == "UPLOAD_ALREADY_RECEIVED"
 
-    context = app.state.context
-    status = ingest(database, context.storage, context.settings, started["assetId"], clock)
-    assert status is AssetStatus.READY
+    assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
     asset = asset_row(database, started["assetId"])
     assert asset.checksum_sha256 == sha256_of(photo)
-    assert stored_sha256(context.storage, asset.storage_key) == sha256_of(photo)
+    assert stored_sha256(app.state.context.storage, asset.storage_key) == sha256_of(photo)
 
 
 def test_a_put_after_ready_is_refused_and_what_players_fetch_is_unchanged(
@@ -106,16 +90,10 @@ def test_a_put_after_ready_is_refused_and_what_players_fetch_is_unchanged(
 ) -> None:
     photo = make_jpeg(tmp_path / "poster.jpg", 320, 200)
     url = f"/v1/venues/{demo.fortescue_id}/assets"
-    editor = as_role("editor")
-    started = declare(client, url, editor, photo, "image/jpeg").json()
-    assert put_file(client, started, photo).status_code == 200
-    client.post(f"{url}/uploads/{started['uploadId']}/complete", headers=editor)
-    context = app.state.context
-    assert ingest(database, context.storage, context.settings, started["assetId"], clock) is (
-        AssetStatus.READY
-    )
+    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
     key = asset_row(database, started["assetId"]).storage_key
-    download = context.storage.presign_get(key, clock.now + timedelta(hours=2))
+    download = app.state.context.storage.presign_get(key, clock.now + timedelta(hours=2))
     before = client.get(download)
     assert before.status_code == 200
 
@@ -158,7 +136,16 @@ def test_on_s3_an_old_upload_url_cannot_overwrite_the_ready_object(
     assert httpx.put(put_url, content=data, headers=put_headers).status_code == 200
     with database.unit_of_work() as session:
         uploads.complete_upload(session, s3_storage, scope, upload_id, now=clock.now, who=SYSTEM)
-    assert ingest(database, s3_storage, settings, str(asset_id), clock) is AssetStatus.READY
+    assert (
+        ingest_asset(
+            database,
+            s3_storage,
+            asset_id,
+            limits=MediaLimits.from_settings(settings),
+            clock=clock,
+        )
+        is AssetStatus.READY
+    )
 
     forged = forged_twin(photo).read_bytes()
     httpx.put(put_url, content=forged, headers=put_headers)  # S3 accepts it: it is not revocable

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,14 +11,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from signage.config import Settings
-from signage.content.ingestion import ingest_asset
 from signage.db.engine import Database
 from signage.enums import AssetStatus
-from signage.media.rules import MediaLimits
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg, make_mp4, truncate
-from tests.support.uploads import RecordingLauncher, declare, put_file, sha256_of, upload
+from tests.support.uploads import (
+    RecordingLauncher,
+    declare,
+    ingest,
+    put_file,
+    sha256_of,
+    upload,
+)
 
 
 @pytest.fixture
@@ -29,17 +33,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def venue_assets(demo: Demo) -> str:
     return f"/v1/venues/{demo.fortescue_id}/assets"
-
-
-def ingest(app: FastAPI, database: Database, asset_id: str, clock: FakeClock) -> AssetStatus | None:
-    context = app.state.context
-    return ingest_asset(
-        database,
-        context.storage,
-        uuid.UUID(asset_id),
-        limits=MediaLimits.from_settings(context.settings),
-        clock=clock,
-    )
 
 
 def test_an_image_goes_from_upload_to_ready_with_a_thumbnail(
