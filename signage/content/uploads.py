@@ -19,8 +19,13 @@ from signage import audit
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, UploadSessionStatus
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
-from signage.storage.base import ObjectStorage, PresignedUpload
+from signage.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceUnavailableError,
+    ValidationFailedError,
+)
+from signage.storage.base import ObjectInfo, ObjectStorage, PresignedUpload, StorageError
 from signage.storage.keys import asset_original_key, asset_upload_key, extension_for
 
 UPLOAD_WINDOW = timedelta(minutes=60)  # §13.5
@@ -139,7 +144,7 @@ def complete_upload(
         raise ConflictError("This upload is already complete.")
     if upload.status is UploadSessionStatus.EXPIRED or upload.expires_at <= now:
         raise ConflictError("This upload expired; start a new one (§13.4).")
-    stored = storage.head(upload.storage_key)
+    stored = _stored_upload(storage, upload.storage_key)
     if stored is None:
         raise ValidationFailedError(
             "No file has been received for this upload; PUT it to uploadUrl first.",
@@ -159,6 +164,15 @@ def complete_upload(
         details={"storedBytes": stored.size},
     )
     return asset
+
+
+def _stored_upload(storage: ObjectStorage, key: str) -> ObjectInfo | None:
+    try:
+        return storage.head(key)
+    except (OSError, StorageError) as exc:  # the store is at fault, not the client
+        raise ServiceUnavailableError(
+            "The media storage cannot be read right now; complete the upload again later."
+        ) from exc
 
 
 def _display_name(file_name: str) -> str:

@@ -276,3 +276,23 @@ def test_upload_sessions_are_limited_per_tenant(
     ]
     assert statuses[:30] == [201] * 30
     assert statuses[30] == 429
+
+
+def test_completing_while_the_media_storage_is_broken_is_a_503_problem(
+    client: TestClient, demo: Demo, as_role, media: Path, settings: Settings
+) -> None:
+    """Issue 13 item 9: a storage fault is the server's, not 'no file has been received'."""
+    photo = make_jpeg(media / "e.jpg", 60, 60)
+    editor = as_role("editor")
+    started = declare(client, venue_assets(demo), editor, photo, "image/jpeg").json()
+    assert put_file(client, started, photo).status_code == 200
+    tenant_dir = settings.media_dir / str(demo.tenant_id)
+    tenant_dir.rename(tenant_dir.with_name("moved-aside"))
+    tenant_dir.write_bytes(b"")  # a file where the tenant's directory was: ENOTDIR, even as root
+    response = client.post(
+        f"{venue_assets(demo)}/uploads/{started['uploadId']}/complete", headers=editor
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"].isdigit()
+    assert "storage" in response.json()["detail"]
