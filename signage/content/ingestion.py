@@ -123,9 +123,19 @@ def _uploaded_key(session: Session, asset: Asset) -> str:
 
 def _record_fault(database: Database, asset_id: uuid.UUID, fault: Exception, now: datetime) -> None:
     with database.unit_of_work() as session:
-        asset = _lock_processing(session, asset_id)
-        if asset is not None:  # None: settled meanwhile, or another run is on it
-            mark_failed(asset, AssetFailureReason.INTERNAL_ERROR, fault_detail(fault), now)
+        fail_if_still_processing(session, asset_id, fault_detail(fault), now)
+
+
+def fail_if_still_processing(
+    session: Session, asset_id: uuid.UUID, detail: str, now: datetime
+) -> bool:
+    """FAILED/INTERNAL_ERROR for an asset whose ingestion stopped on a server fault. False when
+    there is nothing to settle: it is READY or FAILED already, or another run is processing it."""
+    asset = _lock_processing(session, asset_id)
+    if asset is None:
+        return False
+    mark_failed(asset, AssetFailureReason.INTERNAL_ERROR, detail, now)
+    return True
 
 
 def fault_detail(fault: Exception) -> str:

@@ -6,16 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import ExecuteInProcessResult, RunRequest, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    ExecuteInProcessResult,
+    RunRequest,
+    build_run_status_sensor_context,
+    build_sensor_context,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from pipelines.definitions import defs
-from pipelines.ingestion import MediaStorage, processing_assets_sensor
+from pipelines.ingestion import MediaStorage, failed_ingestion_sensor, processing_assets_sensor
 from pipelines.resources import PlatformDatabase
 from signage.config import Settings
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
+from tests.support.redis_server import free_port
 from tests.support.uploads import upload
 
 
@@ -27,7 +34,11 @@ def run_sensor(platform_db: PlatformDatabase) -> list[RunRequest]:
 
 
 def run_ingest_job(
-    platform_db: PlatformDatabase, settings: Settings, request: RunRequest, monkeypatch
+    platform_db: PlatformDatabase,
+    settings: Settings,
+    request: RunRequest,
+    monkeypatch,
+    instance: DagsterInstance | None = None,
 ) -> ExecuteInProcessResult:
     """Execute the ingestion job for one sensor request, as the daemon would."""
     # The job reads SIGNAGE_* settings at run time, as the daemon's runs do.
@@ -40,6 +51,8 @@ def run_ingest_job(
             "media": MediaStorage(local_root=str(settings.media_dir)),
         },
         raise_on_error=False,
+        instance=instance,
+        tags=request.tags,
     )
 
 
@@ -102,3 +115,42 @@ def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
     assert "upload it again" in body["failureDetail"].lower()
     assert body["failedAtUtc"]
     assert run_sensor(platform_db) == []  # nothing left waiting
+
+
+def test_a_run_that_fails_before_settling_its_asset_is_settled_by_the_failure_sensor(
+    client: TestClient,
+    settings: Settings,
+    database_url: str,
+    demo: Demo,
+    as_role,
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    """Issue 13 item 9: the run could not reach the database, so it could not mark the asset
+    itself; the run-failure sensor does, instead of the hourly cleanup much later."""
+    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
+    platform_db = PlatformDatabase(url=database_url)
+    request = run_sensor(platform_db)[0]
+    unreachable = PlatformDatabase(url=f"postgresql+psycopg://signage@127.0.0.1:{free_port()}/x")
+    instance = DagsterInstance.ephemeral()
+    failed = run_ingest_job(unreachable, settings, request, monkeypatch, instance=instance)
+    assert not failed.success
+    status = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()["status"]
+    assert status == "PROCESSING"  # the run could not record anything
+
+    context = build_run_status_sensor_context(
+        sensor_name="failed_ingestion_sensor",
+        dagster_event=failed.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+        resources={"platform_db": platform_db},
+    ).for_run_failure()
+    failed_ingestion_sensor(context)
+
+    body = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()
+    assert (body["status"], body["failureReason"]) == ("FAILED", "INTERNAL_ERROR")
+    assert "upload it again" in body["failureDetail"].lower()
+    failed_ingestion_sensor(context)  # a second look changes nothing
+    assert client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json() == body
