@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from dagster import (
     DagsterInstance,
     ExecuteInProcessResult,
@@ -13,7 +14,6 @@ from dagster import (
     build_run_status_sensor_context,
     build_sensor_context,
 )
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from pipelines.definitions import defs
@@ -24,6 +24,14 @@ from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
 from tests.support.redis_server import free_port
 from tests.support.uploads import upload
+
+
+@pytest.fixture
+def asset_url(client: TestClient, demo: Demo, as_role, tmp_path: Path) -> str:
+    """A JPEG uploaded and completed (PROCESSING); the address of its asset view."""
+    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    return f"{url}/{upload(client, url, as_role('editor'), photo, 'image/jpeg')['assetId']}"
 
 
 def run_sensor(platform_db: PlatformDatabase) -> list[RunRequest]:
@@ -57,47 +65,30 @@ def run_ingest_job(
 
 
 def test_the_sensor_requests_one_run_per_processing_asset_and_the_job_makes_it_ready(
-    client: TestClient,
-    app: FastAPI,
-    settings: Settings,
-    database_url: str,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    monkeypatch,
+    client: TestClient, settings: Settings, database_url: str, asset_url: str, as_role, monkeypatch
 ) -> None:
-    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
-
     platform_db = PlatformDatabase(url=database_url)
     requests = run_sensor(platform_db)
-    assert [r.run_key for r in requests] == [f"ingest-{asset['assetId']}"]
+    assert [r.run_key for r in requests] == [f"ingest-{asset_url.rsplit('/', 1)[1]}"]
 
     result = run_ingest_job(platform_db, settings, requests[0], monkeypatch)
     assert result.success
     assert result.output_for_node("ingest") == "READY"
-    assert (
-        client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()["status"]
-        == "READY"
-    )
+    assert client.get(asset_url, headers=as_role("editor")).json()["status"] == "READY"
     again = run_sensor(platform_db)
     assert again == []
 
 
 def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
+    demo: Demo,
     client: TestClient,
     settings: Settings,
     database_url: str,
-    demo: Demo,
+    asset_url: str,
     as_role,
-    tmp_path: Path,
     monkeypatch,
 ) -> None:
     """Issue 13 item 9: the media directory cannot be written while the run ingests."""
-    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
     # A regular file where the tenant's assets directory goes: every mkdir and open under it
     # fails with ENOTDIR, for root too (chmod would not stop root).
     assets_dir = settings.media_dir / str(demo.tenant_id) / "assets"
@@ -108,7 +99,7 @@ def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
     platform_db = PlatformDatabase(url=database_url)
     result = run_ingest_job(platform_db, settings, run_sensor(platform_db)[0], monkeypatch)
     assert not result.success  # operators see the run fail...
-    body = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()
+    body = client.get(asset_url, headers=as_role("editor")).json()
     assert body["status"] == "FAILED"  # ...and the asset does not sit in PROCESSING
     assert body["failureReason"] == "INTERNAL_ERROR"
     assert "storage" in body["failureDetail"]
@@ -118,26 +109,17 @@ def test_a_run_that_fails_on_storage_marks_the_asset_failed_with_a_reason(
 
 
 def test_a_run_that_fails_before_settling_its_asset_is_settled_by_the_failure_sensor(
-    client: TestClient,
-    settings: Settings,
-    database_url: str,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    monkeypatch,
+    client: TestClient, settings: Settings, database_url: str, asset_url: str, as_role, monkeypatch
 ) -> None:
     """Issue 13 item 9: the run could not reach the database, so it could not mark the asset
     itself; the run-failure sensor does, instead of the hourly cleanup much later."""
-    photo = make_jpeg(tmp_path / "menu.jpg", 400, 300)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    asset = upload(client, url, as_role("editor"), photo, "image/jpeg")
     platform_db = PlatformDatabase(url=database_url)
     request = run_sensor(platform_db)[0]
     unreachable = PlatformDatabase(url=f"postgresql+psycopg://signage@127.0.0.1:{free_port()}/x")
     instance = DagsterInstance.ephemeral()
     failed = run_ingest_job(unreachable, settings, request, monkeypatch, instance=instance)
     assert not failed.success
-    status = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()["status"]
+    status = client.get(asset_url, headers=as_role("editor")).json()["status"]
     assert status == "PROCESSING"  # the run could not record anything
 
     context = build_run_status_sensor_context(
@@ -149,8 +131,8 @@ def test_a_run_that_fails_before_settling_its_asset_is_settled_by_the_failure_se
     ).for_run_failure()
     failed_ingestion_sensor(context)
 
-    body = client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json()
+    body = client.get(asset_url, headers=as_role("editor")).json()
     assert (body["status"], body["failureReason"]) == ("FAILED", "INTERNAL_ERROR")
     assert "upload it again" in body["failureDetail"].lower()
     failed_ingestion_sensor(context)  # a second look changes nothing
-    assert client.get(f"{url}/{asset['assetId']}", headers=as_role("editor")).json() == body
+    assert client.get(asset_url, headers=as_role("editor")).json() == body

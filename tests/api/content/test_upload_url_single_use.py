@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -51,6 +52,15 @@ def asset_row(database: Database, asset_id: str) -> Asset:
         return session.get_one(Asset, uuid.UUID(asset_id))
 
 
+@pytest.fixture
+def completed(client: TestClient, demo: Demo, as_role, tmp_path: Path) -> tuple[dict, Path]:
+    """An editor's JPEG, PUT and completed: its upload session (with the URL) and the file."""
+    photo = make_jpeg(tmp_path / "menu.jpg", 320, 200)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    return started, photo
+
+
 def assert_refused(response: httpx.Response) -> None:
     assert response.status_code in (403, 409), response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -60,14 +70,10 @@ def test_a_second_put_after_complete_is_refused_and_ready_keeps_the_declared_fil
     client: TestClient,
     app: FastAPI,
     database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
+    completed: tuple[dict, Path],
     clock: FakeClock,
 ) -> None:
-    photo = make_jpeg(tmp_path / "menu.jpg", 320, 200)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    started, photo = completed
 
     response = put_file(client, started, forged_twin(photo))
     assert_refused(response)
@@ -83,14 +89,10 @@ def test_a_put_after_ready_is_refused_and_what_players_fetch_is_unchanged(
     client: TestClient,
     app: FastAPI,
     database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
+    completed: tuple[dict, Path],
     clock: FakeClock,
 ) -> None:
-    photo = make_jpeg(tmp_path / "poster.jpg", 320, 200)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    started, photo = completed
     assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
     key = asset_row(database, started["assetId"]).storage_key
     download = app.state.context.storage.presign_get(key, clock.now + timedelta(hours=2))
