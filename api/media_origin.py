@@ -7,11 +7,15 @@ It is deliberately not part of the `/v1` API: no bearer tokens, only URL signatu
 
 Errors are §27.2 problem+json with these codes: SIGNATURE_INVALID and URL_EXPIRED (403),
 NOT_FOUND (404), LENGTH_REQUIRED (411), EMPTY_UPLOAD and UPLOAD_SIZE_MISMATCH (400),
-PAYLOAD_TOO_LARGE (413), RANGE_NOT_SATISFIABLE (416).
+UPLOAD_ALREADY_RECEIVED (409, an upload URL is single-use), PAYLOAD_TOO_LARGE (413),
+RANGE_NOT_SATISFIABLE (416), STORAGE_UNAVAILABLE (503 with Retry-After: the media directory
+could not be read or written).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +25,7 @@ from typing import BinaryIO
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
@@ -32,7 +36,10 @@ from signage.storage.keys import InvalidKeyError
 from signage.storage.local import LocalStorage
 from signage.storage.signing import SignedRequest
 
+log = logging.getLogger(__name__)
+
 _SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+STORAGE_RETRY_AFTER_SECONDS = 30
 
 
 class RefusedError(Exception):
@@ -66,7 +73,11 @@ def create_media_origin(
             Route("/{key:path}", origin.download, methods=["GET", "HEAD"]),
             Route("/{key:path}", origin.upload, methods=["PUT"]),
         ],
-        exception_handlers={RefusedError: _refused_response, HTTPException: _http_error},
+        exception_handlers={
+            RefusedError: _refused_response,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,  # a bug still answers problem+json, never plain text
+        },
     )
 
 
@@ -84,6 +95,8 @@ class _MediaOrigin:
             stream, info = await anyio.to_thread.run_sync(self.storage.open_object, key)
         except ObjectNotFoundError as exc:
             raise RefusedError(404, "NOT_FOUND", "No media at this address.") from exc
+        except OSError as exc:
+            raise _storage_unavailable("read", key, exc) from exc
         try:
             return self._respond(request, stream, info, expires)
         except BaseException:
@@ -119,20 +132,49 @@ class _MediaOrigin:
     # -- PUT --------------------------------------------------------------------------------
 
     async def upload(self, request: Request) -> Response:
+        """Store the signed PUT's body as a new object. An upload URL is single-use: once an
+        object is stored under its key, later PUTs get 409 and change nothing (issue 13
+        item 3). A failed or abandoned PUT leaves nothing stored, so it never counts as
+        received and can simply be sent again."""
         key = self._key(request)
         size = _signed_size(request)
         content_type = request.headers.get("content-type", "")
         signed = SignedRequest("PUT", key, _expires(request), content_type, size)
         self._authorise(request, signed)
         _check_content_length(request.headers.get("content-length"), size)
-        pending = await anyio.to_thread.run_sync(self.storage.begin_write, key)
+        if await anyio.to_thread.run_sync(self._stored, key):  # refuse before reading a byte
+            raise _already_received()
+        try:
+            await self._store(request, key, size)
+        except ClientDisconnect:
+            # The client's problem, not ours: one line, no traceback (issue 13 item 10).
+            log.warning("media upload abandoned: the client disconnected", extra={"key": key})
+            return Response(status_code=400)  # nobody is listening any more
+        info = await anyio.to_thread.run_sync(self.storage.head, key)
+        return Response(status_code=200, headers={"ETag": info.etag} if info else {})
+
+    async def _store(self, request: Request, key: str, size: int) -> None:
+        try:
+            pending = await anyio.to_thread.run_sync(
+                functools.partial(self.storage.begin_write, key, replace=False)
+            )
+        except OSError as exc:
+            raise _storage_unavailable("write", key, exc) from exc
         try:
             await _receive_exactly(request, pending.write, size)
             await anyio.to_thread.run_sync(pending.commit)
+        except FileExistsError as exc:  # a concurrent PUT of the same URL won
+            raise _already_received() from exc
+        except OSError as exc:
+            raise _storage_unavailable("write", key, exc) from exc
         finally:
             await anyio.to_thread.run_sync(pending.discard)
-        info = self.storage.head(key)
-        return Response(status_code=200, headers={"ETag": info.etag} if info else {})
+
+    def _stored(self, key: str) -> bool:
+        try:
+            return self.storage.exists(key)
+        except OSError as exc:
+            raise _storage_unavailable("read", key, exc) from exc
 
     # -- shared -----------------------------------------------------------------------------
 
@@ -154,6 +196,32 @@ class _MediaOrigin:
         if signed.expires <= int(self.clock().timestamp()):
             raise RefusedError(403, "URL_EXPIRED", "This media address has expired.")
         return signed.expires
+
+
+def _already_received() -> RefusedError:
+    return RefusedError(
+        409,
+        "UPLOAD_ALREADY_RECEIVED",
+        "A file has already been received at this upload address; it cannot be replaced. "
+        "Start a new upload to send another file.",
+    )
+
+
+def _storage_unavailable(action: str, key: str, exc: OSError) -> RefusedError:
+    """A storage fault (disk full, unwritable or missing media directory) as a 503 problem;
+    the operator's detail goes to the log, not to the client."""
+    log.error(
+        "media storage could not %s an object: %s",
+        action,
+        exc.strerror or type(exc).__name__,
+        extra={"key": key, "errno": exc.errno},
+    )
+    return RefusedError(
+        503,
+        "STORAGE_UNAVAILABLE",
+        f"The media storage could not {action} this file right now; try again later.",
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _expires(request: Request) -> int:
@@ -270,3 +338,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = CODE_BY_STATUS.get(exc.status_code, "ERROR")
     return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    return problem_response(
+        request, 500, "INTERNAL_ERROR", "The media origin failed unexpectedly; try again later."
+    )

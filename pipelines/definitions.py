@@ -7,6 +7,7 @@ from dagster import Definitions
 from pipelines.alerts import alerts_evaluation, alerts_evaluation_schedule
 from pipelines.ingestion import (
     MediaStorage,
+    failed_ingestion_sensor,
     ingest_asset_job,
     media_cleanup,
     media_cleanup_schedule,
@@ -72,7 +73,7 @@ defs = Definitions(
         publish_events_schedule,
         venue_timelines_schedule,
     ],
-    sensors=[processing_assets_sensor, publishes_sensor],
+    sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor],
     resources={
         "platform_db": PlatformDatabase(),
         "warehouse": Warehouse(),

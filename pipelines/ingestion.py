@@ -15,19 +15,26 @@ from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
     OpExecutionContext,
+    RunFailureSensorContext,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
     in_process_executor,
     job,
     op,
+    run_failure_sensor,
     sensor,
 )
 
 from pipelines.resources import PlatformDatabase
 from signage.config import Settings
 from signage.content import cleanup
-from signage.content.ingestion import ingest_asset, processing_asset_ids
+from signage.content.ingestion import (
+    SERVER_FAULT_DETAIL,
+    fail_if_still_processing,
+    ingest_asset,
+    processing_asset_ids,
+)
 from signage.db.engine import Database
 from signage.media.rules import MediaLimits
 from signage.storage.base import ObjectStorage
@@ -107,6 +114,28 @@ def processing_assets_sensor(context: SensorEvaluationContext, platform_db: Plat
         )
 
 
+@run_failure_sensor(
+    monitored_jobs=[ingest_asset_job],
+    minimum_interval_seconds=5,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def failed_ingestion_sensor(
+    context: RunFailureSensorContext, platform_db: PlatformDatabase
+) -> None:
+    """A run that failed before it could settle its asset (it lost the database, its process
+    died) marks the asset FAILED with a reason at once, instead of leaving it PROCESSING until
+    the hourly cleanup (issue 13 item 9). Runs that settled their asset change nothing."""
+    asset_id = context.dagster_run.tags.get("assetId")
+    if not asset_id:
+        return
+    with platform_db.unit_of_work() as session:
+        settled = fail_if_still_processing(
+            session, uuid.UUID(asset_id), SERVER_FAULT_DETAIL, datetime.now(UTC)
+        )
+    if settled:
+        context.log.warning(f"asset {asset_id}: FAILED after run {context.dagster_run.run_id}")
+
+
 @op
 def clean_up_media(
     context: OpExecutionContext, platform_db: PlatformDatabase, media: MediaStorage
@@ -120,6 +149,7 @@ def clean_up_media(
         "processingTimedOut": report.processing_timed_out,
         "failedPurged": report.failed_purged,
         "sessionsRemoved": report.sessions_removed,
+        "uploadsRetired": report.uploads_retired,
     }
 
 

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 PROCESSING_TIMEOUT = timedelta(minutes=10)
 FAILED_RETENTION = timedelta(days=30)
+# Signed URLs expire at most a second or two after their session (rounded up to whole
+# seconds, signed a moment after the session was made).
+UPLOAD_URL_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class CleanupReport:
     processing_timed_out: int
     failed_purged: int
     sessions_removed: int
+    uploads_retired: int = 0
 
 
 def run_cleanup(session: Session, storage: ObjectStorage, now: datetime) -> CleanupReport:
@@ -35,25 +39,27 @@ def run_cleanup(session: Session, storage: ObjectStorage, now: datetime) -> Clea
         processing_timed_out=time_out_processing(session, now),
         failed_purged=purge_failed(session, storage, now),
         sessions_removed=remove_stale_sessions(session, now),
+        uploads_retired=retire_finished_uploads(session, storage, now),
     )
 
 
 def time_out_uploads(session: Session, storage: ObjectStorage, now: datetime) -> int:
     """UPLOADING past its session's hour: FAILED/PROCESSING_TIMEOUT, any stored file deleted.
     The session's `expires_at` (declaration time + 60 min) is the clock for this rule."""
-    window_over = exists().where(
-        UploadSession.asset_id == Asset.id,
-        UploadSession.status == UploadSessionStatus.OPEN,
-        UploadSession.expires_at <= now,
-    )
-    stale = session.scalars(
-        select(Asset)
-        .where(Asset.status == AssetStatus.UPLOADING, window_over)
-        .with_for_update(skip_locked=True)
+    stale = session.execute(
+        select(Asset, UploadSession.storage_key)
+        .join(UploadSession, UploadSession.asset_id == Asset.id)
+        .where(
+            Asset.status == AssetStatus.UPLOADING,
+            UploadSession.status == UploadSessionStatus.OPEN,
+            UploadSession.expires_at <= now,
+        )
+        .with_for_update(of=Asset, skip_locked=True)
     ).all()
-    for asset in stale:
+    for asset, upload_key in stale:
         mark_failed(asset, AssetFailureReason.PROCESSING_TIMEOUT, None, now)
-        storage.delete(asset.storage_key)
+        for key in {asset.storage_key, upload_key}:
+            storage.delete(key)
     return len(stale)
 
 
@@ -87,11 +93,35 @@ def purge_failed(session: Session, storage: ObjectStorage, now: datetime) -> int
         )
     ).all()
     for asset in old:
-        for key in (asset.storage_key, asset.thumbnail_key):
+        upload_keys = session.scalars(
+            select(UploadSession.storage_key).where(UploadSession.asset_id == asset.id)
+        ).all()
+        for key in {asset.storage_key, asset.thumbnail_key, *upload_keys}:
             if key:
                 storage.delete(key)
         session.delete(asset)  # its upload session goes with it (ON DELETE CASCADE)
     return len(old)
+
+
+def retire_finished_uploads(session: Session, storage: ObjectStorage, now: datetime) -> int:
+    """Completed uploads whose URL has expired and whose asset is settled (READY or FAILED):
+    the staging object and the session go. Not sooner: on local storage the staging object
+    is what makes a second PUT of a live URL answer 409 (issue 13 item 3), and ingestion
+    reads it until the asset is settled."""
+    finished = session.execute(
+        select(UploadSession, Asset.storage_key)
+        .join(Asset, Asset.id == UploadSession.asset_id)
+        .where(
+            UploadSession.status == UploadSessionStatus.COMPLETED,
+            UploadSession.expires_at <= now - UPLOAD_URL_GRACE,
+            Asset.status.in_([AssetStatus.READY, AssetStatus.FAILED]),
+        )
+    ).all()
+    for upload, asset_key in finished:
+        if upload.storage_key != asset_key:  # sessions from before staging keys share it
+            storage.delete(upload.storage_key)
+        session.delete(upload)
+    return len(finished)
 
 
 def remove_stale_sessions(session: Session, now: datetime) -> int:

@@ -2,10 +2,14 @@
 
 Safe when two runs race for one asset: the asset row is locked with SKIP LOCKED for the whole
 processing, so the second run finds nothing to do; and only PROCESSING assets are picked up, so
-READY and FAILED ones are never processed again (§13.4)."""
+READY and FAILED ones are never processed again (§13.4).
+
+The file is read from the upload's staging key and, once verified, those same bytes are stored
+under the asset's own key, the one players fetch and no upload URL names (issue 13 item 3)."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -17,12 +21,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.db.engine import Database
-from signage.db.models import Asset
+from signage.db.models import Asset, UploadSession
 from signage.enums import AssetFailureReason, AssetStatus
 from signage.media.ingest import Inspection, inspect_upload
 from signage.media.rules import MediaLimits, MediaVerdict
-from signage.storage.base import ObjectNotFoundError, ObjectStorage
+from signage.storage.base import ObjectNotFoundError, ObjectStorage, StorageError
 from signage.storage.keys import asset_thumbnail_key
+
+log = logging.getLogger(__name__)
+
+STORAGE_FAULT_DETAIL = (
+    "The server could not read or write its media storage while processing this file; "
+    "nothing is wrong with the file itself. Upload it again, and if that fails too, ask "
+    "your administrator to check the media storage."
+)
+SERVER_FAULT_DETAIL = (
+    "Processing stopped on an unexpected server error, not because of this file. Upload it "
+    "again, and if that fails too, ask your administrator (the ingestion run's log has the "
+    "details)."
+)
 
 
 def processing_asset_ids(session: Session, limit: int = 100) -> list[uuid.UUID]:
@@ -46,23 +63,86 @@ def ingest_asset(
     clock: Callable[[], datetime],
     work_dir: Path | None = None,
 ) -> AssetStatus | None:
-    """Process one asset; returns its new status, or None when there was nothing to do."""
-    with database.unit_of_work() as session:
-        asset = session.scalar(
-            select(Asset)
-            .where(Asset.id == asset_id, Asset.status == AssetStatus.PROCESSING)
-            .with_for_update(skip_locked=True)
+    """Process one asset; returns its new status, or None when there was nothing to do.
+
+    A fault that is not the file's (storage unreadable or unwritable, a bug) still settles the
+    asset: it is marked FAILED/INTERNAL_ERROR with a detail saying what to do, then the error
+    is raised again so the run fails where operators look (issue 13 item 9). Without this the
+    asset would sit in PROCESSING until the cleanup's timeout, with no reason given."""
+    try:
+        return _process(database, storage, asset_id, limits, clock, work_dir)
+    except Exception as fault:
+        _record_fault(database, asset_id, fault, clock())
+        log.warning(
+            "asset %s marked FAILED: ingestion stopped on %s", asset_id, type(fault).__name__
         )
+        raise
+
+
+def _process(
+    database: Database,
+    storage: ObjectStorage,
+    asset_id: uuid.UUID,
+    limits: MediaLimits,
+    clock: Callable[[], datetime],
+    work_dir: Path | None,
+) -> AssetStatus | None:
+    with database.unit_of_work() as session:
+        asset = _lock_processing(session, asset_id)
         if asset is None:
             return None  # already done, never completed, or another run holds it
+        uploaded_key = _uploaded_key(session, asset)
         with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
-            inspection = _inspect(storage, asset, Path(scratch) / "original", limits)
-        if inspection.verdict.ok:
-            _mark_ready(storage, asset, inspection, clock())
-        else:
-            reason = inspection.verdict.reason or AssetFailureReason.INTERNAL_ERROR
-            mark_failed(asset, reason, inspection.verdict.detail, clock())
+            local = Path(scratch) / "original"
+            inspection = _inspect(storage, uploaded_key, asset, local, limits)
+            if inspection.verdict.ok:
+                _publish_original(storage, uploaded_key, asset, local)
+                _mark_ready(storage, asset, inspection, clock())
+            else:
+                reason = inspection.verdict.reason or AssetFailureReason.INTERNAL_ERROR
+                mark_failed(asset, reason, inspection.verdict.detail, clock())
         return asset.status
+
+
+def _lock_processing(session: Session, asset_id: uuid.UUID) -> Asset | None:
+    return session.scalar(
+        select(Asset)
+        .where(Asset.id == asset_id, Asset.status == AssetStatus.PROCESSING)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _uploaded_key(session: Session, asset: Asset) -> str:
+    """Where the client's PUT put the file: its upload session's staging key. Assets stored
+    before staging keys existed (or put straight in place) are read from their own key."""
+    staged = session.scalar(
+        select(UploadSession.storage_key).where(UploadSession.asset_id == asset.id).limit(1)
+    )
+    return staged or asset.storage_key
+
+
+def _record_fault(database: Database, asset_id: uuid.UUID, fault: Exception, now: datetime) -> None:
+    with database.unit_of_work() as session:
+        fail_if_still_processing(session, asset_id, fault_detail(fault), now)
+
+
+def fail_if_still_processing(
+    session: Session, asset_id: uuid.UUID, detail: str, now: datetime
+) -> bool:
+    """FAILED/INTERNAL_ERROR for an asset whose ingestion stopped on a server fault. False when
+    there is nothing to settle: it is READY or FAILED already, or another run is processing it."""
+    asset = _lock_processing(session, asset_id)
+    if asset is None:
+        return False
+    mark_failed(asset, AssetFailureReason.INTERNAL_ERROR, detail, now)
+    return True
+
+
+def fault_detail(fault: Exception) -> str:
+    """What the person who uploaded the file can do about a server fault (§13.2 detail)."""
+    if isinstance(fault, OSError | StorageError):
+        return STORAGE_FAULT_DETAIL
+    return SERVER_FAULT_DETAIL
 
 
 def mark_failed(
@@ -74,9 +154,11 @@ def mark_failed(
     asset.failed_at = now
 
 
-def _inspect(storage: ObjectStorage, asset: Asset, local: Path, limits: MediaLimits) -> Inspection:
+def _inspect(
+    storage: ObjectStorage, key: str, asset: Asset, local: Path, limits: MediaLimits
+) -> Inspection:
     try:
-        storage.download_to(asset.storage_key, local)
+        storage.download_to(key, local)
     except ObjectNotFoundError:
         return Inspection(
             MediaVerdict.reject(
@@ -90,6 +172,13 @@ def _inspect(storage: ObjectStorage, asset: Asset, local: Path, limits: MediaLim
         limits=limits,
         declared_type=asset.type,
     )
+
+
+def _publish_original(storage: ObjectStorage, uploaded_key: str, asset: Asset, local: Path) -> None:
+    """Store the bytes just verified (not the staging object, which an upload URL may still
+    reach) under the asset's own key, which no upload URL names."""
+    if uploaded_key != asset.storage_key:
+        storage.put_file(asset.storage_key, local, asset.content_type)
 
 
 def _mark_ready(

@@ -1,5 +1,9 @@
 """Upload sessions (§13 steps 1-2, §27.5-27.6): the client declares the file, gets a signed
-URL, PUTs the bytes straight to storage, then says it is complete. The API never sees a byte."""
+URL, PUTs the bytes straight to storage, then says it is complete. The API never sees a byte.
+
+The signed URL names the session's staging key (`keys.asset_upload_key`), never the asset's
+own key: ingestion copies the bytes it verified there, so no upload URL, however old, can
+change what players fetch (issue 13 item 3)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,14 @@ from signage import audit
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, UploadSessionStatus
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
-from signage.storage.base import ObjectStorage, PresignedUpload
-from signage.storage.keys import asset_original_key, extension_for
+from signage.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceUnavailableError,
+    ValidationFailedError,
+)
+from signage.storage.base import ObjectInfo, ObjectStorage, PresignedUpload, StorageError
+from signage.storage.keys import asset_original_key, asset_upload_key, extension_for
 
 UPLOAD_WINDOW = timedelta(minutes=60)  # §13.5
 ASSET_TYPE_BY_CONTENT_TYPE = {
@@ -61,7 +70,9 @@ def start_upload(
     display_name = _display_name(request.file_name)
     _validate(content_type, request.file_size_bytes, checksum, display_name, max_bytes)
     asset_id = uuid.uuid4()
-    key = asset_original_key(scope.tenant_id, asset_id, extension_for(content_type))
+    extension = extension_for(content_type)
+    # The URL names a staging key; ingestion writes what players fetch (issue 13 item 3).
+    upload_key = asset_upload_key(scope.tenant_id, asset_id, extension)
     asset = Asset(
         id=asset_id,
         tenant_id=scope.tenant_id,
@@ -74,7 +85,7 @@ def start_upload(
         content_type=content_type,
         file_size_bytes=request.file_size_bytes,
         checksum_sha256=checksum,
-        storage_key=key,
+        storage_key=asset_original_key(scope.tenant_id, asset_id, extension),
         created_by_user_id=user_id,
     )
     expires_at = now + UPLOAD_WINDOW
@@ -82,7 +93,7 @@ def start_upload(
         tenant_id=scope.tenant_id,
         asset_id=asset_id,
         scope_venue_id=scope.venue_id,
-        storage_key=key,
+        storage_key=upload_key,
         file_name=display_name,
         content_type=content_type,
         file_size_bytes=request.file_size_bytes,
@@ -92,7 +103,7 @@ def start_upload(
     )
     session.add_all([asset, upload])
     session.flush()
-    presigned = storage.presign_put(key, content_type, request.file_size_bytes, expires_at)
+    presigned = storage.presign_put(upload_key, content_type, request.file_size_bytes, expires_at)
     audit.record(
         session,
         who,
@@ -133,7 +144,7 @@ def complete_upload(
         raise ConflictError("This upload is already complete.")
     if upload.status is UploadSessionStatus.EXPIRED or upload.expires_at <= now:
         raise ConflictError("This upload expired; start a new one (§13.4).")
-    stored = storage.head(upload.storage_key)
+    stored = _stored_upload(storage, upload.storage_key)
     if stored is None:
         raise ValidationFailedError(
             "No file has been received for this upload; PUT it to uploadUrl first.",
@@ -153,6 +164,15 @@ def complete_upload(
         details={"storedBytes": stored.size},
     )
     return asset
+
+
+def _stored_upload(storage: ObjectStorage, key: str) -> ObjectInfo | None:
+    try:
+        return storage.head(key)
+    except (OSError, StorageError) as exc:  # the store is at fault, not the client
+        raise ServiceUnavailableError(
+            "The media storage cannot be read right now; complete the upload again later."
+        ) from exc
 
 
 def _display_name(file_name: str) -> str:

@@ -82,6 +82,10 @@ class ObjectStorage(ABC):
         """Store a small object whole (thumbnails); readers never see it half-written."""
 
     @abstractmethod
+    def put_file(self, key: str, path: Path, content_type: str) -> ObjectInfo:
+        """Store a local file as the object, of any size; readers never see it half-written."""
+
+    @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
 

@@ -1,7 +1,13 @@
 """Object keys: every object lives under its tenant's prefix (§25.6 isolation, §32.3 storage).
 
-    {tenantId}/assets/{assetId}/original.{ext}
+    {tenantId}/uploads/{assetId}/original.{ext}   what the client's signed PUT writes
+    {tenantId}/assets/{assetId}/original.{ext}    what players fetch (written by ingestion)
     {tenantId}/assets/{assetId}/thumbnail.jpg
+
+Upload URLs only ever name `uploads/` keys, and only ingestion writes `assets/` keys, from the
+bytes it verified (issue 13 item 3): a presigned S3 PUT cannot be revoked, so an old upload URL
+must not name anything a player fetches. An S3 deployment can enforce this in IAM too: the
+identity that signs upload URLs needs PutObject on `*/uploads/*` only.
 
 Keys are built here and nowhere else, and `validate_key` is the single gate every storage
 operation passes, so no caller-supplied text can climb out of the media root or bucket prefix.
@@ -34,10 +40,13 @@ def validate_key(key: str) -> str:
 
 
 def asset_original_key(tenant_id: uuid.UUID, asset_id: uuid.UUID, extension: str) -> str:
-    """Where an asset's uploaded file is stored."""
-    if not _EXTENSION.fullmatch(extension):
-        raise InvalidKeyError("extension must be 1-10 lowercase letters or digits")
-    return validate_key(f"{_asset_prefix(tenant_id, asset_id)}/original.{extension}")
+    """Where an asset's verified file is stored: what players fetch; immutable once READY."""
+    return validate_key(f"{_asset_prefix(tenant_id, asset_id)}/{_original(extension)}")
+
+
+def asset_upload_key(tenant_id: uuid.UUID, asset_id: uuid.UUID, extension: str) -> str:
+    """Where the client's signed PUT stores an asset's file, until ingestion has verified it."""
+    return validate_key(f"{tenant_id}/uploads/{asset_id}/{_original(extension)}")
 
 
 def asset_thumbnail_key(tenant_id: uuid.UUID, asset_id: uuid.UUID) -> str:
@@ -59,6 +68,12 @@ def extension_for(content_type: str, file_name: str = "") -> str:
 def tenant_prefix(tenant_id: uuid.UUID) -> str:
     """The prefix under which all of a tenant's objects live."""
     return f"{tenant_id}/"
+
+
+def _original(extension: str) -> str:
+    if not _EXTENSION.fullmatch(extension):
+        raise InvalidKeyError("extension must be 1-10 lowercase letters or digits")
+    return f"original.{extension}"
 
 
 def _asset_prefix(tenant_id: uuid.UUID, asset_id: uuid.UUID) -> str:

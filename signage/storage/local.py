@@ -19,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlencode
 
 from signage.config import Settings
-from signage.media.checksum import ReadableStream
+from signage.media.checksum import CHUNK_BYTES, ReadableStream
 from signage.storage.atomic import AtomicFile, atomic_write
 from signage.storage.base import (
     ObjectInfo,
@@ -129,13 +129,23 @@ class LocalStorage(ObjectStorage):
         with stream:
             yield stream
 
-    def begin_write(self, key: str) -> AtomicFile:
-        """A pending object for `key`: it appears whole on `commit()`, or not at all."""
-        return AtomicFile(self.path_for(key))
+    def begin_write(self, key: str, *, replace: bool = True) -> AtomicFile:
+        """A pending object for `key`: it appears whole on `commit()`, or not at all. With
+        `replace=False` the commit raises `FileExistsError` when `key` is already stored."""
+        return AtomicFile(self.path_for(key), replace=replace)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> ObjectInfo:
         with atomic_write(self.path_for(key)) as sink:
             sink.write(data)
+        return self._stored(key)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> ObjectInfo:
+        with path.open("rb") as source, atomic_write(self.path_for(key)) as sink:
+            while chunk := source.read(CHUNK_BYTES):
+                sink.write(chunk)
+        return self._stored(key)
+
+    def _stored(self, key: str) -> ObjectInfo:
         info = self.head(key)
         assert info is not None
         return info

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from signage.storage.base import (
     ObjectNotFoundError,
     ObjectStorage,
     PresignedUpload,
+    StorageError,
     check_upload_request,
     check_url_lifetime,
     utc_now,
@@ -132,6 +134,16 @@ class S3Storage(ObjectStorage):
             Bucket=self.bucket, Key=validate_key(key), Body=data, ContentType=content_type
         )
         return ObjectInfo(size=len(data), etag=response["ETag"], content_type=content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> ObjectInfo:
+        # Multipart for large files; S3 shows the object only once it is complete.
+        self.client.upload_file(
+            str(path), self.bucket, validate_key(key), ExtraArgs={"ContentType": content_type}
+        )
+        info = self.head(key)
+        if info is None:
+            raise StorageError(f"{key} was not stored")
+        return info
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=validate_key(key))

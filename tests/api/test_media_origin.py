@@ -4,8 +4,14 @@ and every refusal as problem+json (§27.2). It must behave like the CDN a player
 from __future__ import annotations
 
 import hashlib
+import logging
+import resource
+import socket
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
@@ -236,13 +242,25 @@ def test_head_describes_without_a_body(client: TestClient, stored: str) -> None:
 
 
 def test_replaced_object_gets_a_new_etag(
-    client: TestClient, stored: str, local_storage: LocalStorage, media_clock: FakeClock
+    client: TestClient, stored: str, local_storage: LocalStorage
 ) -> None:
     before = client.get(stored).headers["etag"]
-    upload(client, local_storage, media_clock, BODY[::-1])
+    local_storage.put_bytes(KEY, BODY[::-1], "video/mp4")  # only the platform replaces objects
     after = client.get(stored)
     assert after.headers["etag"] != before
     assert after.content == BODY[::-1]
+
+
+def test_an_upload_url_is_single_use(
+    client: TestClient, stored: str, local_storage: LocalStorage, media_clock: FakeClock
+) -> None:
+    """Issue 13 item 3: a second PUT of the same signed URL, other bytes of the same size."""
+    before = client.get(stored)
+    again = upload(client, local_storage, media_clock, BODY[::-1])
+    assert_problem(again, 409, "UPLOAD_ALREADY_RECEIVED")
+    after = client.get(stored)
+    assert after.content == BODY
+    assert after.headers["etag"] == before.headers["etag"]
 
 
 def test_expired_download_url_is_refused(
@@ -310,21 +328,29 @@ def test_other_methods_are_problem_json(client: TestClient, stored: str) -> None
     assert_problem(client.delete(stored), 405, "METHOD_NOT_ALLOWED")
 
 
+@contextmanager
+def served_origin(
+    storage: LocalStorage, clock: FakeClock, settings: Settings
+) -> Iterator[LocalStorage]:
+    """The origin on a real uvicorn; yields a store that signs URLs for it."""
+    app = FastAPI()
+    app.add_api_route("/healthz", lambda: {"status": "ok"})
+    app.mount("/media", create_media_origin(storage, clock=clock))
+    with serve(app) as base_url:
+        # Another replica's view of the same media: same directory, same secret, its own URL.
+        yield LocalStorage(
+            storage.root,
+            public_base_url=base_url,
+            signing_secret=settings.jwt_secret_value(),
+            max_object_bytes=settings.max_upload_bytes,
+            clock=clock,
+        )
+
+
 def test_over_a_real_socket_upload_then_resume_a_download(
     local_storage: LocalStorage, media_clock: FakeClock, media_settings: Settings
 ) -> None:
-    app = FastAPI()
-    app.add_api_route("/healthz", lambda: {"status": "ok"})
-    app.mount("/media", create_media_origin(local_storage, clock=media_clock))
-    with serve(app) as base_url:
-        # Another replica's view of the same media: same directory, same secret, its own URL.
-        signer = LocalStorage(
-            local_storage.root,
-            public_base_url=base_url,
-            signing_secret=media_settings.jwt_secret_value(),
-            max_object_bytes=media_settings.max_upload_bytes,
-            clock=media_clock,
-        )
+    with served_origin(local_storage, media_clock, media_settings) as signer:
         presigned = signer.presign_put(
             KEY, "video/mp4", len(BODY), media_clock.now + timedelta(minutes=5)
         )
@@ -335,3 +361,96 @@ def test_over_a_real_socket_upload_then_resume_a_download(
         rest = httpx.get(url, headers={"Range": f"bytes={len(first)}-"})
         assert rest.status_code == 206
         assert first + rest.content == BODY
+
+
+# -- faults: storage that cannot be written, clients that go away (issue 13 items 9, 10) -----
+
+
+@contextmanager
+def file_size_limit(max_bytes: int) -> Iterator[None]:
+    """A real write failure, even as root: no file of this process may grow past `max_bytes`
+    (RLIMIT_FSIZE; Python ignores SIGXFSZ, so the write fails with EFBIG like a full disk)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def leftovers(storage: LocalStorage) -> list[Path]:
+    return [path for path in storage.root.rglob("*") if path.is_file()]
+
+
+def test_a_write_that_fails_is_a_503_problem_and_nothing_counts_as_received(
+    client: TestClient, local_storage: LocalStorage, media_clock: FakeClock
+) -> None:
+    with file_size_limit(len(BODY) // 4):
+        response = upload(client, local_storage, media_clock)
+    assert_problem(response, 503, "STORAGE_UNAVAILABLE")
+    assert response.headers["retry-after"].isdigit()
+    assert not local_storage.exists(KEY)
+    assert leftovers(local_storage) == []  # no half file, not even a hidden one
+    assert upload(client, local_storage, media_clock).status_code == 200  # the URL still works
+
+
+def test_a_media_directory_that_cannot_exist_is_a_503_problem(
+    media_settings: Settings, media_clock: FakeClock, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file-not-a-directory"
+    blocker.write_bytes(b"")
+    broken = LocalStorage(
+        blocker / "media",  # every mkdir and open under it fails with ENOTDIR, root or not
+        public_base_url=media_settings.api_base_url,
+        signing_secret=media_settings.jwt_secret_value(),
+        max_object_bytes=media_settings.max_upload_bytes,
+        clock=media_clock,
+    )
+    app = Starlette(routes=[Mount("/media", create_media_origin(broken, clock=media_clock))])
+    with TestClient(app) as broken_client:
+        assert_problem(upload(broken_client, broken, media_clock), 503, "STORAGE_UNAVAILABLE")
+        download = broken_client.get(download_url(broken, media_clock))
+        assert_problem(download, 503, "STORAGE_UNAVAILABLE")
+
+
+def test_a_client_that_disconnects_mid_upload_is_one_warning_without_traceback(
+    local_storage: LocalStorage,
+    media_clock: FakeClock,
+    media_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    with served_origin(local_storage, media_clock, media_settings) as signer:
+        uvicorn_log = logging.getLogger("uvicorn")  # does not propagate to the root logger
+        uvicorn_log.addHandler(caplog.handler)
+        try:
+            presigned = signer.presign_put(
+                KEY, "video/mp4", len(BODY), media_clock.now + timedelta(minutes=5)
+            )
+            put_half_and_hang_up(presigned.url, len(BODY))
+            deadline = time.monotonic() + 10
+            while not [r for r in caplog.records if r.levelno >= logging.WARNING]:
+                assert time.monotonic() < deadline, "the server never noticed the disconnect"
+                time.sleep(0.05)
+            time.sleep(0.2)  # anything logged right after the first line
+        finally:
+            uvicorn_log.removeHandler(caplog.handler)
+        noted = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert [r.levelno for r in noted] == [logging.WARNING], [r.getMessage() for r in noted]
+        assert noted[0].exc_info is None
+        assert "disconnect" in noted[0].getMessage()
+        assert not local_storage.exists(KEY)
+        assert leftovers(local_storage) == []
+        retried = httpx.put(presigned.url, content=BODY, headers=dict(presigned.headers))
+        assert retried.status_code == 200  # the abandoned PUT did not count as received
+
+
+def put_half_and_hang_up(url: str, size: int) -> None:
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=5) as sock:
+        head = (
+            f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: video/mp4\r\nContent-Length: {size}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + BODY[: size // 2])
+        time.sleep(0.3)  # the server is now reading the body

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from signage.content.ingestion import ingest_asset
+from signage.db.engine import Database
+from signage.enums import AssetStatus
+from signage.media.rules import MediaLimits
+from tests.support.clock import FakeClock
 
 
 def sha256_of(path: Path) -> str:
@@ -42,13 +50,32 @@ def upload(
     client: TestClient, url: str, headers: dict[str, str], path: Path, content_type: str
 ) -> dict:
     """Declare, PUT and complete; returns the completed asset (PROCESSING)."""
+    return completed_upload(client, url, headers, path, content_type)[1]
+
+
+def completed_upload(
+    client: TestClient, url: str, headers: dict[str, str], path: Path, content_type: str
+) -> tuple[dict, dict]:
+    """Declare, PUT and complete; returns the upload session (with its URL) and the asset."""
     started = declare(client, url, headers, path, content_type)
     assert started.status_code == 201, started.text
     session = started.json()
     assert put_file(client, session, path).status_code in (200, 201, 204)
     done = client.post(f"{url}/uploads/{session['uploadId']}/complete", headers=headers)
     assert done.status_code == 200, done.text
-    return done.json()
+    return session, done.json()
+
+
+def ingest(app: FastAPI, database: Database, asset_id: str, clock: FakeClock) -> AssetStatus | None:
+    """Run ingestion for one asset as the pipeline's op does, on the app's storage."""
+    context = app.state.context
+    return ingest_asset(
+        database,
+        context.storage,
+        uuid.UUID(asset_id),
+        limits=MediaLimits.from_settings(context.settings),
+        clock=clock,
+    )
 
 
 class RecordingLauncher:

@@ -16,12 +16,17 @@ from signage.enums import AssetFailureReason, AssetStatus
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
-from tests.support.uploads import declare, put_file, upload
+from tests.support.uploads import completed_upload, declare, ingest, put_file, upload
 
 
 def asset_row(database: Database, asset_id: str) -> Asset | None:
     with database.sessions() as session:
         return session.get(Asset, uuid.UUID(asset_id))
+
+
+def upload_row(database: Database, upload_id: str) -> UploadSession:
+    with database.sessions() as session:
+        return session.get_one(UploadSession, uuid.UUID(upload_id))
 
 
 def cleanup(app: FastAPI, database: Database, clock: FakeClock):
@@ -43,7 +48,7 @@ def test_uploads_never_completed_time_out_after_an_hour_and_their_files_go(
     started = declare(client, url, as_role("editor"), photo, "image/jpeg").json()
     put_file(client, started, photo)  # bytes arrived, but "complete" never came
     storage = app.state.context.storage
-    key = asset_row(database, started["assetId"]).storage_key  # type: ignore[union-attr]
+    key = upload_row(database, started["uploadId"]).storage_key
     assert storage.exists(key)
     clock.advance(minutes=59)
     assert cleanup(app, database, clock).uploads_timed_out == 0
@@ -93,9 +98,10 @@ def test_failed_assets_are_purged_with_their_files_after_thirty_days(
     clock: FakeClock,
 ) -> None:
     photo = make_jpeg(tmp_path / "bad.jpg", 80, 80)
-    asset = upload(
+    started, asset = completed_upload(
         client, f"/v1/venues/{demo.fortescue_id}/assets", as_role("editor"), photo, "image/jpeg"
     )
+    staging_key = upload_row(database, started["uploadId"]).storage_key
     clock.advance(minutes=11)
     cleanup(app, database, clock)  # PROCESSING → FAILED
     key = asset_row(database, asset["assetId"]).storage_key  # type: ignore[union-attr]
@@ -105,4 +111,35 @@ def test_failed_assets_are_purged_with_their_files_after_thirty_days(
     assert cleanup(app, database, clock).failed_purged == 1
     assert asset_row(database, asset["assetId"]) is None
     assert not app.state.context.storage.exists(key)
+    assert not app.state.context.storage.exists(staging_key)
     assert cleanup(app, database, clock).failed_purged == 0  # idempotent
+
+
+def test_a_finished_upload_keeps_its_staging_file_until_its_url_expires(
+    client: TestClient,
+    app: FastAPI,
+    database: Database,
+    demo: Demo,
+    as_role,
+    tmp_path: Path,
+    clock: FakeClock,
+) -> None:
+    """Issue 13 item 3: the staging object is what makes a live upload URL answer 409; once the
+    URL has expired it and the session go, and the asset's own file stays."""
+    photo = make_jpeg(tmp_path / "done.jpg", 80, 80)
+    url = f"/v1/venues/{demo.fortescue_id}/assets"
+    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
+    storage = app.state.context.storage
+    staging_key = upload_row(database, started["uploadId"]).storage_key
+    asset_key = asset_row(database, started["assetId"]).storage_key  # type: ignore[union-attr]
+    clock.advance(minutes=59)
+    assert cleanup(app, database, clock).uploads_retired == 0
+    assert storage.exists(staging_key)
+    clock.advance(minutes=3)
+    assert cleanup(app, database, clock).uploads_retired == 1
+    assert not storage.exists(staging_key)
+    assert storage.exists(asset_key)
+    with database.sessions() as session:
+        assert session.scalars(select(UploadSession)).all() == []
+    assert cleanup(app, database, clock).uploads_retired == 0  # idempotent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,14 +11,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from signage.config import Settings
-from signage.content.ingestion import ingest_asset
 from signage.db.engine import Database
 from signage.enums import AssetStatus
-from signage.media.rules import MediaLimits
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg, make_mp4, truncate
-from tests.support.uploads import RecordingLauncher, declare, put_file, sha256_of, upload
+from tests.support.uploads import (
+    RecordingLauncher,
+    declare,
+    ingest,
+    put_file,
+    sha256_of,
+    upload,
+)
 
 
 @pytest.fixture
@@ -29,17 +33,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def venue_assets(demo: Demo) -> str:
     return f"/v1/venues/{demo.fortescue_id}/assets"
-
-
-def ingest(app: FastAPI, database: Database, asset_id: str, clock: FakeClock) -> AssetStatus | None:
-    context = app.state.context
-    return ingest_asset(
-        database,
-        context.storage,
-        uuid.UUID(asset_id),
-        limits=MediaLimits.from_settings(context.settings),
-        clock=clock,
-    )
 
 
 def test_an_image_goes_from_upload_to_ready_with_a_thumbnail(
@@ -283,3 +276,23 @@ def test_upload_sessions_are_limited_per_tenant(
     ]
     assert statuses[:30] == [201] * 30
     assert statuses[30] == 429
+
+
+def test_completing_while_the_media_storage_is_broken_is_a_503_problem(
+    client: TestClient, demo: Demo, as_role, media: Path, settings: Settings
+) -> None:
+    """Issue 13 item 9: a storage fault is the server's, not 'no file has been received'."""
+    photo = make_jpeg(media / "e.jpg", 60, 60)
+    editor = as_role("editor")
+    started = declare(client, venue_assets(demo), editor, photo, "image/jpeg").json()
+    assert put_file(client, started, photo).status_code == 200
+    tenant_dir = settings.media_dir / str(demo.tenant_id)
+    tenant_dir.rename(tenant_dir.with_name("moved-aside"))
+    tenant_dir.write_bytes(b"")  # a file where the tenant's directory was: ENOTDIR, even as root
+    response = client.post(
+        f"{venue_assets(demo)}/uploads/{started['uploadId']}/complete", headers=editor
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"].isdigit()
+    assert "storage" in response.json()["detail"]

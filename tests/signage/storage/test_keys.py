@@ -8,6 +8,7 @@ from signage.storage.keys import (
     InvalidKeyError,
     asset_original_key,
     asset_thumbnail_key,
+    asset_upload_key,
     extension_for,
     validate_key,
 )
@@ -19,6 +20,8 @@ ASSET = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 def test_asset_keys_live_under_the_tenant_prefix() -> None:
     assert asset_original_key(TENANT, ASSET, "mp4") == f"{TENANT}/assets/{ASSET}/original.mp4"
     assert asset_thumbnail_key(TENANT, ASSET) == f"{TENANT}/assets/{ASSET}/thumbnail.jpg"
+    # Upload URLs name a staging key players never fetch (issue 13 item 3).
+    assert asset_upload_key(TENANT, ASSET, "mp4") == f"{TENANT}/uploads/{ASSET}/original.mp4"
 
 
 @pytest.mark.parametrize(

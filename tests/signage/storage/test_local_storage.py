@@ -46,6 +46,32 @@ def test_a_failed_write_leaves_neither_object_nor_temp_file(local_storage: Local
     assert list(local_storage.path_for(KEY).parent.iterdir()) == []
 
 
+def test_a_write_once_object_is_stored_by_the_first_commit_only(
+    local_storage: LocalStorage,
+) -> None:
+    """Two PUTs of one upload URL racing (issue 13 item 3): the second commit is refused."""
+    first = local_storage.begin_write(KEY, replace=False)
+    second = local_storage.begin_write(KEY, replace=False)
+    first.write(b"first")
+    second.write(b"second")
+    first.commit()
+    with pytest.raises(FileExistsError):
+        second.commit()
+    second.discard()
+    with local_storage.open_read(KEY) as stream:
+        assert stream.read() == b"first"
+    assert [p.name for p in local_storage.path_for(KEY).parent.iterdir()] == ["original.jpg"]
+
+
+def test_put_file_stores_a_local_file(local_storage: LocalStorage, tmp_path: Path) -> None:
+    source = tmp_path / "verified.jpg"
+    source.write_bytes(b"x" * 300_000)
+    info = local_storage.put_file(KEY, source, "image/jpeg")
+    assert info.size == 300_000
+    with local_storage.open_read(KEY) as stream:
+        assert stream.read() == source.read_bytes()
+
+
 def test_missing_objects(local_storage: LocalStorage, tmp_path: Path) -> None:
     assert local_storage.head(KEY) is None
     assert not local_storage.exists(KEY)
