@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signage import errors
+from signage.db.integrity import duplicate_error
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://signage.example/errors/"
@@ -110,7 +111,7 @@ def _domain_error_response(request: Request, exc: errors.DomainError) -> JSONRes
     headers: dict[str, str] = {}
     if exc.context:
         extra["context"] = exc.context
-    if isinstance(exc, errors.ValidationFailedError) and exc.errors:
+    if isinstance(exc, errors.ValidationFailedError | errors.DuplicateError) and exc.errors:
         extra["errors"] = exc.errors
     if isinstance(exc, errors.PreconditionFailedError):
         extra["currentEtag"] = exc.current_etag
@@ -174,6 +175,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             " out of range).",
         )
 
+    async def on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+        # A unique value taken by another row, wherever the write flushed (even at commit):
+        # a 409 naming the field. Anything else breaking the schema is our bug: a 500.
+        assert isinstance(exc, IntegrityError)
+        duplicate = duplicate_error(exc)
+        if duplicate is None:
+            raise exc
+        return _domain_error_response(request, duplicate)
+
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         found = _validation_errors(exc)
@@ -192,3 +202,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(PoolTimeoutError, on_pool_exhausted)
     app.add_exception_handler(DataError, on_unstorable_value)
+    app.add_exception_handler(IntegrityError, on_integrity_error)
