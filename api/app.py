@@ -12,6 +12,7 @@ from api import webapp
 from api.context import AppContext, system_clock
 from api.media_origin import create_media_origin
 from api.middleware import RequestContextMiddleware
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.ratelimit import TenantLimitOverrides
 from api.routes import (
@@ -75,6 +76,7 @@ def create_app(
     app.state.context = context
     app.state.tenant_limit_overrides = TenantLimitOverrides()
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContextMiddleware)
     routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)
     for module in routers:

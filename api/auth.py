@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
+from api.problems import raises
 from api.ratelimit import client_ip_address, enforce
 from signage.audit import AuditContext
 from signage.auth.policy import VenueAction, authorize_venue, venue_hidden
@@ -22,7 +23,12 @@ from signage.auth.tokens import decode_access_token, decode_device_token, token_
 from signage.db.models import Venue
 from signage.devices import tokens as device_tokens
 from signage.enums import ActorType
-from signage.errors import AuthenticationError
+from signage.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from signage.ratelimit import LimitCategory
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,6 +42,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+@raises(AuthenticationError)
 def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
     claims = decode_access_token(context.tokens.key, bearer_token(request), context.clock())
@@ -56,6 +63,7 @@ def current_user(request: Request, context: ContextDep, session: SessionDep) -> 
 CurrentUser = Annotated[UserPrincipal, Depends(current_user)]
 
 
+@raises(RateLimitedError)
 def management_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
     """Every management route: reads per user, mutations per tenant (§27.1)."""
     if request.method in READ_METHODS:
@@ -100,6 +108,7 @@ AnonymousAudit = Annotated[AuditContext, Depends(anonymous_audit_context)]
 UserAudit = Annotated[AuditContext, Depends(user_audit_context)]
 
 
+@raises(NotFoundError)
 def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) -> Venue:  # noqa: N803
     """The path's venue, looked up inside the caller's tenant only (§25.6)."""
     venue = session.scalar(
@@ -113,6 +122,7 @@ def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) 
 
 
 def _venue_access(action: VenueAction) -> Callable[..., Venue]:
+    @raises(NotFoundError, PermissionDeniedError)
     def dependency(user: CurrentUser, venue: Annotated[Venue, Depends(venue_in_tenant)]) -> Venue:
         authorize_venue(user, venue.id, action)
         return venue
@@ -126,6 +136,7 @@ VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
 VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
 
 
+@raises(AuthenticationError)
 async def current_device(
     request: Request, context: ContextDep, session: SessionDep
 ) -> DevicePrincipal:
