@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 EXTRAS := server,player,notebooks,dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench clean
+.PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench openapi clean
 
 run: $(STAMP)
 	$(BIN)/signage up
@@ -55,6 +55,11 @@ pytest-server-postgres: $(STAMP)
 bench: $(STAMP)
 	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
+
+# The published contract (issue 21): regenerate after any change to routes, models or errors,
+# and note the change in docs/api-changelog.md. A test fails while the two differ.
+openapi: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/export-openapi.py docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

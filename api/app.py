@@ -47,6 +47,9 @@ draft change. The manifest's ETag covers settings, playlist snapshot and validTo
 signed URLs; on a resolution failure the device's last good manifest is served, else a 503.
 A resource of another tenant, or a venue where the caller holds no role, is 404; a role too
 low for the action is 403; a token of the wrong kind (device vs user) is 401.
+
+Each operation lists every error status it can answer, as the shared `Problem`. The published
+contract is `docs/openapi.json`; its changes are in `docs/api-changelog.md`.
 """
 
 

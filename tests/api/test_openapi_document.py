@@ -4,6 +4,7 @@ in docs/openapi.json kept equal to what the app serves."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -11,9 +12,12 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
+from api.openapi import render
 from api.problems import PROBLEM_JSON, PROBLEM_SCHEMA, raises
 from signage.errors import DuplicateError, PermissionDeniedError
 
+PUBLISHED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+REFRESH = "make openapi"
 METHODS = {"get", "put", "post", "patch", "delete"}
 
 
@@ -39,6 +43,15 @@ def resolve(document: dict[str, Any], response: dict[str, Any]) -> dict[str, Any
 def statuses(document: dict[str, Any], label: str) -> set[int]:
     method, path = label.split(" ", 1)
     return {int(code) for code in document["paths"][path][method.lower()]["responses"]}
+
+
+def test_the_published_contract_is_what_the_app_serves(document: dict[str, Any]) -> None:
+    served = render(document)
+    published = PUBLISHED.read_text(encoding="utf-8") if PUBLISHED.exists() else ""
+    assert served == published, (
+        f"docs/openapi.json differs from the document the app serves: run `{REFRESH}`, review "
+        "the diff and record the change in docs/api-changelog.md"
+    )
 
 
 def test_every_error_response_is_the_shared_problem(document: dict[str, Any]) -> None:
