@@ -29,25 +29,18 @@ from signage.config import Environment, Settings
 # A route answers with an ETag header on success when its handler is marked so.
 _SENDS_ETAG: set[Any] = set()
 
+
+def _header(description: str, kind: str = "integer") -> dict[str, Any]:
+    return {"description": description, "schema": {"type": kind}}
+
+
 # Response headers, defined once under components/headers and referred to by name.
 HEADERS: dict[str, dict[str, Any]] = {
-    "X-Request-Id": {
-        "description": "Correlation id of the request, echoed when the client sent a sane one",
-        "schema": {"type": "string"},
-    },
-    "X-RateLimit-Limit": {
-        "description": "Requests allowed in the current window (§27.1)",
-        "schema": {"type": "integer"},
-    },
-    "X-RateLimit-Remaining": {
-        "description": "Requests left in the current window",
-        "schema": {"type": "integer"},
-    },
-    "X-RateLimit-Reset": {
-        "description": "UTC epoch seconds when the window resets",
-        "schema": {"type": "integer"},
-    },
-    "ETag": {"description": "Version of the resource, for If-Match", "schema": {"type": "string"}},
+    "X-Request-Id": _header("Correlation id of the request (echoes a sane client one)", "string"),
+    "X-RateLimit-Limit": _header("Requests allowed in the current window (§27.1)"),
+    "X-RateLimit-Remaining": _header("Requests left in the current window"),
+    "X-RateLimit-Reset": _header("UTC epoch seconds when the window resets"),
+    "ETag": _header("Version of the resource, for If-Match", "string"),
 }
 _RATE_LIMIT = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 _BODY_STATUSES = frozenset({400, 413, 422})

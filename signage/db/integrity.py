@@ -59,6 +59,7 @@ def unique_fields() -> dict[str, str]:
     its columns other than the scoping foreign keys (venue, tenant) and the id."""
     fields = dict(_FIELD_OF_EXPRESSION_INDEX)
     for table in Base.metadata.tables.values():
+        uniques: list[UniqueConstraint | Index]
         uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
         uniques += [i for i in table.indexes if isinstance(i, Index) and i.unique]
         for unique in uniques:
