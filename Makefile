@@ -11,7 +11,7 @@ EXTRAS := server,player,notebooks,dev
 PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench \
-	screenshots clean
+	screenshots openapi clean
 
 run: $(STAMP)
 	$(BIN)/signage up
@@ -63,6 +63,11 @@ screenshots: $(STAMP) system-deps
 bench: $(STAMP)
 	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
+
+# The published contract (issue 21): regenerate after any change to routes, models or errors,
+# and note the change in docs/api-changelog.md. A test fails while the two differ.
+openapi: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/export-openapi.py docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

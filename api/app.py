@@ -13,6 +13,7 @@ from api.context import AppContext, system_clock
 from api.inflight import InFlightCapMiddleware
 from api.media_origin import create_media_origin
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.ratelimit import TenantLimitOverrides
 from api.routes import (
@@ -47,6 +48,9 @@ draft change. The manifest's ETag covers settings, playlist snapshot and validTo
 signed URLs; on a resolution failure the device's last good manifest is served, else a 503.
 A resource of another tenant, or a venue where the caller holds no role, is 404; a role too
 low for the action is 403; a token of the wrong kind (device vs user) is 401.
+
+Each operation lists every error status it can answer, as the shared `Problem`. The published
+contract is `docs/openapi.json`; its changes are in `docs/api-changelog.md`.
 """
 
 
@@ -80,6 +84,7 @@ def create_app(
     # cap, then the body limit, so a request holds its slot while its body arrives.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(InFlightCapMiddleware, limit=settings.api_limit_concurrency)
+    install_openapi(app)
     app.add_middleware(RequestContextMiddleware)
     routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)
     for module in routers:

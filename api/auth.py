@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
+from api.problems import raises
 from api.ratelimit import client_ip_address, enforce
 from signage.audit import AuditContext
 from signage.auth import sessions
@@ -28,7 +29,12 @@ from signage.auth.tokens import (
 from signage.db.models import Venue
 from signage.devices import tokens as device_tokens
 from signage.enums import ActorType
-from signage.errors import AuthenticationError
+from signage.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from signage.ratelimit import LimitCategory
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,6 +48,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+@raises(AuthenticationError)
 def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
     claims = unrevoked_claims(context, session, bearer_token(request))
@@ -88,6 +95,7 @@ def _require_unrevoked(context: AppContext, session: Session, claims: AccessClai
 CurrentUser = Annotated[UserPrincipal, Depends(current_user)]
 
 
+@raises(RateLimitedError)
 def management_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
     """Every management route: reads per user, mutations per tenant (§27.1)."""
     if request.method in READ_METHODS:
@@ -132,6 +140,7 @@ AnonymousAudit = Annotated[AuditContext, Depends(anonymous_audit_context)]
 UserAudit = Annotated[AuditContext, Depends(user_audit_context)]
 
 
+@raises(NotFoundError)
 def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) -> Venue:  # noqa: N803
     """The path's venue, looked up inside the caller's tenant only (§25.6)."""
     venue = session.scalar(
@@ -145,6 +154,7 @@ def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) 
 
 
 def _venue_access(action: VenueAction) -> Callable[..., Venue]:
+    @raises(NotFoundError, PermissionDeniedError)
     def dependency(user: CurrentUser, venue: Annotated[Venue, Depends(venue_in_tenant)]) -> Venue:
         authorize_venue(user, venue.id, action)
         return venue
@@ -158,6 +168,7 @@ VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
 VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
 
 
+@raises(AuthenticationError)
 async def current_device(
     request: Request, context: ContextDep, session: SessionDep
 ) -> DevicePrincipal:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signage import errors
+from signage.db.integrity import duplicate_error
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,104 @@ def database_unavailable(exc: BaseException) -> errors.ServiceUnavailableError |
     else:
         return None
     return errors.ServiceUnavailableError(detail, retry_after_seconds=DATABASE_RETRY_AFTER_SECONDS)
+
+
+# -- the contract: which statuses a route can answer, documented from the tables above -----------
+
+Kind = type[errors.DomainError] | int  # a domain error, or an HTTP-level status (400, 413...)
+Declared = TypeVar("Declared", bound=Callable[..., Any])
+
+_KINDS_BY_CALLABLE: dict[Callable[..., Any], frozenset[int]] = {}
+
+
+def status_of(kind: Kind) -> int:
+    if isinstance(kind, int):
+        return kind
+    return next((status for t, status in STATUS_BY_ERROR.items() if issubclass(kind, t)), 400)
+
+
+def raises(*kinds: Kind) -> Callable[[Declared], Declared]:
+    """Declare the errors a route handler or dependency can raise, so the OpenAPI document
+    (api/openapi.py) lists each as a problem response of every route that uses it."""
+
+    def declare(target: Declared) -> Declared:
+        known = _KINDS_BY_CALLABLE.get(target, frozenset())
+        _KINDS_BY_CALLABLE[target] = known | {status_of(k) for k in kinds}
+        return target
+
+    return declare
+
+
+def declared_statuses(target: Callable[..., Any] | None) -> frozenset[int]:
+    return _KINDS_BY_CALLABLE.get(target, frozenset()) if target is not None else frozenset()
+
+
+def _string(description: str) -> dict[str, str]:
+    return {"type": "string", "description": description}
+
+
+# The §27.2 payload `problem_body` builds; optional members appear only when they apply.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "The §27.2 error payload, served as application/problem+json.",
+    "required": ["type", "title", "status", "code", "detail", "instance", "requestId"],
+    "properties": {
+        "type": _string("A URI naming the error code"),
+        "title": _string("The HTTP status phrase"),
+        "status": {"type": "integer"},
+        "code": _string("Stable error code: NOT_FOUND, CONFLICT, RATE_LIMITED, ..."),
+        "detail": _string("What went wrong, for people"),
+        "instance": _string("The request path"),
+        "requestId": {"type": ["string", "null"], "description": "As in X-Request-Id"},
+        "errors": {
+            "type": "array",
+            "description": "400, 409 and 422: each field at fault",
+            "items": {
+                "type": "object",
+                "required": ["location", "message"],
+                "properties": {
+                    "location": _string("Where: body.name, query.limit, ..."),
+                    "message": _string("What is wrong there"),
+                    "type": _string("Machine-readable kind, when known"),
+                },
+            },
+        },
+        "currentEtag": _string("412: the current ETag to reload from"),
+        "retryAfterSeconds": {"type": "integer", "description": "429 and 503: as Retry-After"},
+        "context": {"type": "object", "description": "More about the error, e.g. {field}"},
+    },
+}
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+_RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+_HEADERS_BY_STATUS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {"WWW-Authenticate": {"description": "Bearer realm", "schema": {"type": "string"}}},
+    412: {"ETag": {"description": "The current ETag", "schema": {"type": "string"}}},
+    429: {"Retry-After": {**_RETRY_AFTER, "required": True}},
+    503: {"Retry-After": _RETRY_AFTER},
+}
+_WHEN: dict[int, str] = {
+    400: "The body is not JSON.",
+    401: "No valid bearer token of the right kind (user or device).",
+    403: "The caller's role is too low for this action.",
+    404: "Not found, or not visible to the caller (another tenant, no role at the venue).",
+    409: "Conflicts with the current state (e.g. a name already in use; `errors` names it).",
+    412: "If-Match does not match the current ETag (`currentEtag`).",
+    413: "The request body is too large.",
+    422: "The request is not valid (`errors` lists each field).",
+    428: "If-Match is required.",
+    429: "Too many requests (`Retry-After`, `retryAfterSeconds`).",
+    503: "Temporarily unavailable (e.g. the database cannot be reached); retry later.",
+}
+
+
+def problem_response_object(status: int) -> dict[str, Any]:
+    """The OpenAPI response object of an error status: the shared Problem as problem+json."""
+    return {
+        "description": f"{HTTPStatus(status).phrase}. {_WHEN.get(status, '')}".strip(),
+        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        "headers": dict(_HEADERS_BY_STATUS.get(status, {})),
+    }
 
 
 class ProblemError(Exception):
@@ -137,7 +236,7 @@ def _domain_error_response(request: Request, exc: errors.DomainError) -> JSONRes
     headers: dict[str, str] = {}
     if exc.context:
         extra["context"] = exc.context
-    if isinstance(exc, errors.ValidationFailedError) and exc.errors:
+    if isinstance(exc, errors.ValidationFailedError | errors.DuplicateError) and exc.errors:
         extra["errors"] = exc.errors
     if isinstance(exc, errors.PreconditionFailedError):
         extra["currentEtag"] = exc.current_etag
@@ -199,6 +298,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             " out of range).",
         )
 
+    async def on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+        # A unique value taken by another row, wherever the write flushed (even at commit):
+        # a 409 naming the field. Anything else breaking the schema is our bug: a 500.
+        assert isinstance(exc, IntegrityError)
+        duplicate = duplicate_error(exc)
+        if duplicate is None:
+            raise exc
+        return _domain_error_response(request, duplicate)
+
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         found = _validation_errors(exc)
@@ -218,3 +326,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     for error_type in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, on_database_unavailable)
     app.add_exception_handler(DataError, on_unstorable_value)
+    app.add_exception_handler(IntegrityError, on_integrity_error)

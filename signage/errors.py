@@ -35,6 +35,17 @@ class ConflictError(DomainError):
     code = "CONFLICT"
 
 
+class DuplicateError(ConflictError):
+    """A value that must be unique is already taken (a unique constraint); `field` names it
+    (camelCase, as the client sent it) and `errors` points at it like a validation error."""
+
+    def __init__(self, detail: str, *, field: str | None) -> None:
+        super().__init__(detail, context={"field": field} if field else None)
+        self.field = field
+        location = f"body.{field}" if field else "body"
+        self.errors = [{"location": location, "message": "already in use", "type": "duplicate"}]
+
+
 class ValidationFailedError(DomainError):
     """Input that is well-formed but breaks a rule (§27.10); `errors` lists what and where."""
 

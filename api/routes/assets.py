@@ -11,6 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 
 from api.auth import CurrentUser, UserAudit, VenueEditor, VenueReader, management_rate_limit
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.problems import raises
 from api.ratelimit import enforce
 from api.schemas import Page
 from api.schemas.assets import AssetOut, UploadIn, UploadOut
@@ -20,6 +21,7 @@ from signage.content import library, uploads
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset
 from signage.enums import AssetStatus, AssetType, ContentScope
+from signage.errors import ConflictError, PermissionDeniedError
 from signage.ratelimit import LimitCategory
 from signage.storage.base import ObjectStorage
 
@@ -35,11 +37,13 @@ venue_router = APIRouter(
 )
 
 
+@raises(PermissionDeniedError)
 def library_reader(user: CurrentUser) -> LibraryScope:
     authorize_shared_library_read(user)
     return LibraryScope(user.tenant_id)
 
 
+@raises(PermissionDeniedError)
 def library_editor(user: CurrentUser) -> LibraryScope:
     authorize_shared_library_edit(user)
     return LibraryScope(user.tenant_id)
@@ -174,6 +178,7 @@ def add_asset_routes(
         return _start(request, context, session, scope, body, user, now, who)
 
     @router.post("/uploads/{uploadId}/complete", summary="The file is uploaded: process it")
+    @raises(ConflictError)
     def complete_upload(
         uploadId: uuid.UUID,
         context: ContextDep,
@@ -199,6 +204,7 @@ def add_asset_routes(
         return asset_out(library.get_asset(session, scope, assetId), context.storage, now)
 
     @router.delete("/{assetId}", status_code=204, summary="Remove an asset")
+    @raises(ConflictError)
     def delete_asset(
         assetId: uuid.UUID,
         session: SessionDep,

@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from api.auth import AnonymousAudit
 from api.deps import ContextDep, SessionDep
+from api.problems import raises
 from api.ratelimit import enforce, enforce_login_limits
 from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
 from api.views import accessible_venues_out, current_user_out
 from signage.auth import sessions
-from signage.errors import AuthenticationError
+from signage.errors import AuthenticationError, RateLimitedError
 from signage.pagination import MAX_LIMIT, PageRequest
 from signage.ratelimit import LimitCategory
 
@@ -22,6 +23,7 @@ INVALID_CREDENTIALS = "The e-mail or password is not correct, or the account is 
 
 
 @router.post("/login", summary="Sign in with e-mail and password")
+@raises(AuthenticationError, RateLimitedError)
 def login(
     body: LoginRequest,
     request: Request,
@@ -45,6 +47,7 @@ def login(
 
 
 @router.post("/refresh", summary="Exchange a refresh token for new tokens (rotated)")
+@raises(AuthenticationError, RateLimitedError)
 def refresh(
     body: RefreshRequest,
     request: Request,

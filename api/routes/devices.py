@@ -10,10 +10,13 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.auth import CurrentUser, UserAudit, VenueManager, VenueReader, management_rate_limit
 from api.deps import NowDep, PageQuery, SessionDep
+from api.openapi import sends_etag
+from api.problems import raises
 from api.schemas import Page
 from api.schemas.devices import CommandIn, CommandOut, DeviceOut, DevicePatch, GroupIn, GroupOut
 from api.views import device_out
 from signage.devices import commands, registry
+from signage.errors import ConflictError
 
 router = APIRouter(
     prefix="/v1/venues/{venueId}",
@@ -49,6 +52,7 @@ def list_devices(
 
 
 @router.get("/devices/{deviceId}", summary="One device with its live status (ETag)")
+@sends_etag
 def get_device(
     deviceId: uuid.UUID,
     venue: VenueReader,
@@ -62,6 +66,7 @@ def get_device(
 
 
 @router.patch("/devices/{deviceId}", summary="Change a device's settings or group (If-Match)")
+@sends_etag
 def patch_device(
     deviceId: uuid.UUID,
     body: DevicePatch,
@@ -105,6 +110,7 @@ def list_groups(venue: VenueReader, session: SessionDep, page: PageQuery) -> Pag
 
 
 @router.post("/groups", status_code=201, summary="Create a device group")
+@raises(ConflictError)
 def create_group(
     body: GroupIn, venue: VenueManager, session: SessionDep, now: NowDep, who: UserAudit
 ) -> GroupOut:
@@ -119,6 +125,7 @@ def get_group(groupId: uuid.UUID, venue: VenueReader, session: SessionDep) -> Gr
 
 
 @router.put("/groups/{groupId}", summary="Rename a device group")
+@raises(ConflictError)
 def put_group(
     groupId: uuid.UUID,
     body: GroupIn,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import ContextDep
+from api.schemas.ops import ReadinessOut
 from signage.db import migrate
 from signage.db.engine import DatabaseUnavailableError
 
@@ -21,7 +22,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database is reachable and migrated to head")
+@router.get(
+    "/readyz",
+    summary="The database is reachable and migrated to head",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "Not ready: see `checks`"}},
+)
 def readyz(context: ContextDep) -> JSONResponse:
     """Public, so it says only ok or not per dependency; why the database cannot be reached
     (its address, socket path, the driver's message) goes to the log, not to the caller."""

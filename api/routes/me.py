@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from api.auth import CurrentUser, management_rate_limit
 from api.deps import PageQuery, SessionDep
+from api.problems import raises
 from api.schemas import Page
 from api.schemas.auth import AccessibleVenue, CurrentUserOut
 from api.views import accessible_venues_out, current_user_out
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/me", tags=["me"], dependencies=[Depends(managemen
 
 
 @router.get("", summary="The signed-in user with roles")
+@raises(NotFoundError)
 def me(user: CurrentUser, session: SessionDep) -> CurrentUserOut:
     record = session.get(User, user.user_id)
     if record is None or record.tenant_id != user.tenant_id:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import CurrentUser, UserAudit, VenueManager, management_rate_limit
 from api.deps import ContextDep, NowDep, SessionDep, SettingsDep
+from api.problems import raises
 from api.ratelimit import client_ip_address, enforce
 from api.schemas.devices import (
     DeviceOut,
@@ -20,12 +21,14 @@ from api.schemas.devices import (
 )
 from api.views import device_out
 from signage.devices import pairing, registry
+from signage.errors import ConflictError, NotFoundError, RateLimitedError
 from signage.ratelimit import LimitCategory
 
 router = APIRouter(tags=["pairing"])
 
 
 @router.post("/v1/devices/pairing/start", status_code=201, summary="A screen asks for a code")
+@raises(RateLimitedError, ConflictError)
 def start(
     body: PairingStartIn,
     request: Request,
@@ -55,6 +58,7 @@ def start(
 
 
 @router.get("/v1/devices/pairing/status", summary="A screen polls until it is claimed")
+@raises(RateLimitedError, NotFoundError)
 def status(
     request: Request,
     context: ContextDep,
@@ -81,6 +85,7 @@ def status(
     summary="A manager claims the screen showing a code",
     dependencies=[Depends(management_rate_limit)],
 )
+@raises(RateLimitedError, NotFoundError, ConflictError)
 def claim(
     body: PairingClaimIn,
     request: Request,

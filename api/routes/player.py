@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentDevice, DeviceAudit
 from api.deps import ContextDep, NowDep, SessionDep
-from api.problems import DATABASE_UNAVAILABLE_ERRORS
+from api.openapi import sends_etag
+from api.problems import DATABASE_UNAVAILABLE_ERRORS, raises
 from api.ratelimit import enforce
 from api.schemas.player import (
     CommandResultIn,
@@ -26,7 +27,12 @@ from api.schemas.player import (
 )
 from signage.auth.principal import DevicePrincipal
 from signage.devices import commands
-from signage.errors import ServiceUnavailableError, ValidationFailedError
+from signage.errors import (
+    ConflictError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    ValidationFailedError,
+)
 from signage.manifest.document import Manifest
 from signage.ratelimit import LimitCategory
 from signage.telemetry import ingest
@@ -51,6 +57,8 @@ def _limit(
     response_model=ManifestOut,
     responses={304: {"description": "Not modified: keep the manifest you have; no body"}},
 )
+@sends_etag
+@raises(RateLimitedError, ServiceUnavailableError)
 def manifest(
     request: Request,
     device: CurrentDevice,
@@ -103,6 +111,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 @router.post("/heartbeat", status_code=204, summary="Report playback, cache, network, errors")
+@raises(RateLimitedError)
 async def heartbeat(
     body: HeartbeatIn,
     request: Request,
@@ -140,6 +149,7 @@ async def heartbeat(
 
 
 @router.post("/events", status_code=204, summary="Send a batch of up to 100 events")
+@raises(RateLimitedError)
 def events(
     body: EventBatchIn,
     request: Request,
@@ -166,6 +176,7 @@ def events(
 
 
 @router.get("/commands", summary="Commands waiting for this device, oldest first")
+@raises(RateLimitedError)
 def poll_commands(
     request: Request,
     device: CurrentDevice,
@@ -185,6 +196,7 @@ def poll_commands(
 
 
 @router.post("/commands/{commandId}/result", status_code=204, summary="Acknowledge a command")
+@raises(ConflictError)
 def command_result(
     commandId: uuid.UUID,
     body: CommandResultIn,

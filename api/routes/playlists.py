@@ -19,7 +19,9 @@ from api.auth import CurrentUser, UserAudit, VenueManager
 from api.auth import management_rate_limit as rate_limit
 from api.context import AppContext
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.openapi import sends_etag
 from api.presence import IfMatch, announce, other_editors
+from api.problems import raises
 from api.ratelimit import enforce
 from api.routes.assets import library_editor, library_reader, venue_editor, venue_reader
 from api.schemas import Page
@@ -38,6 +40,7 @@ from api.schemas.playlists import (
 from signage.content.scope import LibraryScope
 from signage.db.models import Playlist
 from signage.enums import PresenceResourceType
+from signage.errors import RateLimitedError
 from signage.playlists import drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
 from signage.presence import Resource
@@ -58,6 +61,7 @@ def venue_publisher(venue: VenueManager) -> LibraryScope:
     return LibraryScope(venue.tenant_id, venue.id)
 
 
+@raises(RateLimitedError)
 def publish_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
     """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit."""
     tenant = str(user.tenant_id)
@@ -166,6 +170,7 @@ def add_playlist_routes(
         )
 
     @router.post("", status_code=201, summary=f"Create a playlist in {where}")
+    @sends_etag
     def create_playlist(
         body: PlaylistCreateIn, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> PlaylistOut:
@@ -175,12 +180,14 @@ def add_playlist_routes(
         return call.answer(playlist)
 
     @router.get("/{playlistId}", summary="A playlist's draft, with its ETag and editors")
+    @sends_etag
     def get_playlist(
         playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(reader)
     ) -> PlaylistOut:
         return call.answer(drafts.get_playlist(call.session, scope, playlistId))
 
     @router.patch("/{playlistId}", summary="Rename (If-Match)", dependencies=exists)
+    @sends_etag
     def rename_playlist(
         playlistId: uuid.UUID,
         body: PlaylistRenameIn,
@@ -202,6 +209,7 @@ def add_playlist_routes(
     @router.put(
         "/{playlistId}/items", summary="Replace the draft's items (If-Match)", dependencies=exists
     )
+    @sends_etag
     def put_items(
         playlistId: uuid.UUID,
         body: PlaylistItemsIn,
@@ -218,6 +226,7 @@ def add_playlist_routes(
     @router.put(
         "/{playlistId}/reorder", summary="Reorder the draft's items (If-Match)", dependencies=exists
     )
+    @sends_etag
     def reorder(
         playlistId: uuid.UUID,
         body: PlaylistReorderIn,
@@ -236,6 +245,7 @@ def add_playlist_routes(
         summary="Publish the draft (If-Match); 422 lists items whose asset is not READY",
         dependencies=[Depends(publish_rate_limit)],
     )
+    @sends_etag
     def publish(
         playlistId: uuid.UUID,
         if_match: IfMatch,
@@ -258,6 +268,7 @@ def add_playlist_routes(
         summary="Publish an earlier version again, as a new version (§27.9)",
         dependencies=[Depends(publish_rate_limit), *exists],
     )
+    @sends_etag
     def rollback(
         playlistId: uuid.UUID,
         body: RollbackIn,

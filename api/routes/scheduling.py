@@ -15,7 +15,9 @@ from api.auth import CurrentUser, UserAudit, VenueEditor, VenueManager, VenueRea
 from api.auth import management_rate_limit as rate_limit
 from api.context import AppContext
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.openapi import sends_etag
 from api.presence import IfMatch, announce, other_editors
+from api.problems import raises
 from api.routes.playlists import publish_rate_limit
 from api.schemas import Page
 from api.schemas.playlists import PresenceOut, RollbackIn
@@ -40,7 +42,7 @@ from signage.db.models import (
     VenueOverride,
 )
 from signage.enums import PresenceResourceType, SlotTargetType
-from signage.errors import NotFoundError, ValidationFailedError
+from signage.errors import ConflictError, NotFoundError, ValidationFailedError
 from signage.manifest.timeline import target_timeline
 from signage.presence import Resource
 from signage.scheduling import overrides, schedule_sets
@@ -102,6 +104,7 @@ def _schedule_out(
 
 
 @router.get("/scheduleset", summary="The venue's schedule: draft, published, history, ETag")
+@sends_etag
 def get_schedule(
     venue: VenueReader,
     response: Response,
@@ -114,6 +117,7 @@ def get_schedule(
 
 
 @router.post("/scheduleset/slots", status_code=201, summary="Add a draft slot (If-Match)")
+@sends_etag
 def add_slot(
     body: SlotIn,
     venue: VenueEditor,
@@ -131,6 +135,7 @@ def add_slot(
 
 
 @router.put("/scheduleset/slots/{slotId}", summary="Change a draft slot (If-Match)")
+@sends_etag
 def update_slot(
     slotId: uuid.UUID,
     body: SlotIn,
@@ -151,6 +156,7 @@ def update_slot(
 @router.delete(
     "/scheduleset/slots/{slotId}", status_code=204, summary="Remove a draft slot (If-Match)"
 )
+@sends_etag
 def delete_slot(
     slotId: uuid.UUID,
     venue: VenueEditor,
@@ -170,6 +176,7 @@ def delete_slot(
     summary="Publish the draft schedule (If-Match); 422 unless its playlists are published",
     dependencies=[Depends(publish_rate_limit)],
 )
+@sends_etag
 def publish_schedule(
     venue: VenueManager,
     if_match: IfMatch,
@@ -191,6 +198,7 @@ def publish_schedule(
     summary="Publish an earlier schedule version again, as a new version (§27.9)",
     dependencies=[Depends(publish_rate_limit)],
 )
+@sends_etag
 def rollback_schedule(
     body: RollbackIn,
     venue: VenueManager,
@@ -290,6 +298,7 @@ def start_override(
 
 
 @router.post("/overrides/{overrideId}/cancel", summary="Stop a takeover now")
+@raises(ConflictError)
 def cancel_override(
     overrideId: uuid.UUID,
     venue: VenueManager,

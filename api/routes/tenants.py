@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.auth import CurrentUser, UserAudit, management_rate_limit
 from api.deps import NowDep, PageQuery, SessionDep
+from api.problems import raises
 from api.schemas import Page
 from api.schemas.tenancy import (
     AuditEntryOut,
@@ -28,7 +29,7 @@ from signage.auth.policy import authorize_tenant_admin
 from signage.auth.principal import UserPrincipal
 from signage.db.models import AuditEntry
 from signage.enums import UserStatus
-from signage.errors import NotFoundError
+from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
 from signage.pagination import paginate
 from signage.tenancy import admin
 
@@ -45,11 +46,13 @@ def own_tenant(tenantId: uuid.UUID, user: CurrentUser) -> UserPrincipal:
     return user
 
 
+@raises(PermissionDeniedError)
 def tenant_reader(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
     authorize_tenant_admin(user, read_only=True)
     return user
 
 
+@raises(PermissionDeniedError)
 def tenant_admin(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
     authorize_tenant_admin(user)
     return user
@@ -111,6 +114,7 @@ def _venue_fields(body: VenueIn) -> admin.VenueFields:
 
 
 @router.post("/users", status_code=201, summary="Create a user")
+@raises(ConflictError)
 def create_user(
     body: UserCreate, user: Admin, session: SessionDep, now: NowDep, who: UserAudit
 ) -> UserOut:

@@ -68,3 +68,10 @@ class DashboardOut(ApiModel):
     totals: HealthOut = Field(description="Over every venue the caller may see, not one page")
     items: list[VenueHealthOut]
     next_cursor: str | None = None
+
+
+class ReadinessOut(ApiModel):
+    """GET /readyz: `ok` with 200, `unavailable` with 503; each check's outcome by name."""
+
+    status: str
+    checks: dict[str, str]

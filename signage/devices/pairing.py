@@ -23,17 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage import audit
 from signage.auth.principal import UserPrincipal
 from signage.auth.tokens import TokenPolicy, new_opaque_token, token_digest
+from signage.db.integrity import unique_or_conflict
 from signage.db.models import Device, DeviceGroup, DevicePairing, Venue
 from signage.devices import tokens
 from signage.enums import DeviceLifecycle, PairingStatus
 from signage.epochs import bump_venue_epoch
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.errors import ConflictError, DuplicateError, NotFoundError, ValidationFailedError
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 CODE_LENGTH = 8
@@ -85,10 +85,9 @@ def start(
             expires_at=now + PAIRING_TTL,
         )
         try:
-            with session.begin_nested():
+            with unique_or_conflict(session):
                 session.add(pairing)
-                session.flush()
-        except IntegrityError:
+        except DuplicateError:
             continue
         return StartedPairing(pairing, code, secret)
     raise ConflictError("Could not allocate a pairing code; try again.")

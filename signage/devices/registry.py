@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage import audit
 from signage.concurrency import etag_for, require_if_match
+from signage.db.integrity import unique_or_conflict
 from signage.db.models import Device, DeviceGroup, DeviceStatus, Venue
 from signage.devices import tokens
 from signage.enums import DeviceLifecycle, Orientation, RunMode
 from signage.epochs import bump_venue_epoch
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.errors import NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
 from signage.tenancy.timezones import is_valid_timezone
 
@@ -173,8 +173,8 @@ def get_group(session: Session, venue: Venue, group_id: uuid.UUID) -> DeviceGrou
 def create_group(
     session: Session, venue: Venue, name: str, *, now: datetime, who: audit.AuditContext
 ) -> DeviceGroup:
-    group = DeviceGroup(tenant_id=venue.tenant_id, venue_id=venue.id, name=name.strip())
-    _save_group(session, group)
+    group = DeviceGroup(tenant_id=venue.tenant_id, venue_id=venue.id)
+    _save_group(session, group, name)
     audit.record(
         session,
         who,
@@ -198,8 +198,7 @@ def rename_group(
     who: audit.AuditContext,
 ) -> DeviceGroup:
     group = get_group(session, venue, group_id)
-    group.name = name.strip()
-    _save_group(session, group)
+    _save_group(session, group, name)
     audit.record(
         session,
         who,
@@ -236,17 +235,16 @@ def delete_group(
     )
 
 
-def _save_group(session: Session, group: DeviceGroup) -> None:
-    if not group.name:
+def _save_group(session: Session, group: DeviceGroup, name: str) -> None:
+    """Name (or rename) the group inside a savepoint: a name the venue already has is a 409."""
+    name = name.strip()
+    if not name:
         raise ValidationFailedError(
             "A group needs a name.", errors=[{"location": "body.name", "message": "blank"}]
         )
-    try:
-        with session.begin_nested():
-            session.add(group)
-            session.flush()
-    except IntegrityError as exc:
-        raise ConflictError(f"This venue already has a group named {group.name!r}.") from exc
+    with unique_or_conflict(session, detail=f"This venue already has a group named {name!r}."):
+        group.name = name
+        session.add(group)
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -16,6 +15,7 @@ from signage.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import tenant_roles_of, venue_roles_of
 from signage.auth.sessions import end_access_tokens, revoke_all_for_user
+from signage.db.integrity import unique_or_conflict
 from signage.db.models import (
     Playlist,
     TenantUserRole,
@@ -26,9 +26,11 @@ from signage.db.models import (
 )
 from signage.enums import Capability, ContentScope, TenantRole, UserStatus, VenueRole
 from signage.epochs import bump_venue_epoch
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.errors import DuplicateError, NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
 from signage.tenancy.timezones import is_valid_timezone
+
+EMAIL_TAKEN = "A user with this e-mail already exists."
 
 # -- venues ------------------------------------------------------------------------------------
 
@@ -256,7 +258,7 @@ def create_user(
         )
     email = new.email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise ConflictError("A user with this e-mail already exists.")
+        raise DuplicateError(EMAIL_TAKEN, field="email")
     user = User(
         tenant_id=tenant_id,
         email=email,
@@ -264,11 +266,8 @@ def create_user(
         password_hash=hash_password(new.password),
         capabilities=sorted(c.value for c in new.capabilities),
     )
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent create of the same e-mail
-        raise ConflictError("A user with this e-mail already exists.") from exc
+    with unique_or_conflict(session, detail=EMAIL_TAKEN):  # a concurrent create of the e-mail
+        session.add(user)
     _replace_tenant_roles(session, tenant_id, user.id, new.tenant_roles)
     if new.venue_roles:
         _replace_venue_roles(session, tenant_id, user.id, new.venue_roles)

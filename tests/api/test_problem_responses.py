@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from api.deps import SessionDep
 from api.problems import database_unavailable
-from signage.db.models import Tenant
+from signage.db.models import DeviceGroup, Tenant
 from signage.errors import PreconditionFailedError, RateLimitedError, ServiceUnavailableError
 from tests.conftest import Signer
 from tests.support.demo import Demo
@@ -174,8 +174,11 @@ def test_the_transaction_commits_before_the_response_is_sent(app: FastAPI) -> No
 
     @router.post("/fails-at-commit")
     def fails_at_commit(session: SessionDep) -> dict[str, str]:
-        session.execute(text("CREATE TEMP TABLE once (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)"))
-        session.execute(text("INSERT INTO once VALUES (1), (1)"))  # checked only at COMMIT
+        session.execute(text("CREATE TEMP TABLE parent (v int PRIMARY KEY)"))
+        session.execute(
+            text("CREATE TEMP TABLE child (v int REFERENCES parent DEFERRABLE INITIALLY DEFERRED)")
+        )
+        session.execute(text("INSERT INTO child VALUES (1)"))  # checked only at COMMIT
         return {"status": "written"}
 
     app.include_router(router)
@@ -198,3 +201,24 @@ def test_a_value_the_database_cannot_store_is_a_422_not_a_500(
         headers=as_role("manager"),
     )
     assert claimed.status_code == 422
+
+
+def test_a_unique_value_taken_at_commit_is_a_409_naming_the_field(
+    app: FastAPI, demo: Demo, as_role: Signer
+) -> None:
+    """Issue 21: a unique violation is a 409 problem wherever it surfaces, even at commit."""
+    router = APIRouter(prefix="/v1/_probe")
+
+    @router.post("/same-group-twice")
+    def same_group_twice(session: SessionDep) -> dict[str, str]:
+        for _ in range(2):  # no flush here: the violation surfaces in the commit
+            session.add(
+                DeviceGroup(tenant_id=demo.tenant_id, venue_id=demo.fortescue_id, name="Bar")
+            )
+        return {"status": "written"}
+
+    app.include_router(router)
+    client = TestClient(app, raise_server_exceptions=False)
+    body = assert_problem(client.post("/v1/_probe/same-group-twice"), 409, "CONFLICT")
+    assert body["context"] == {"field": "name"}
+    assert body["errors"][0]["location"] == "body.name"

@@ -155,6 +155,28 @@ def test_groups_crud_and_unique_names(client: TestClient, demo: Demo, as_role) -
     assert client.get(f"{url}/{group_id}", headers=manager).status_code == 404
 
 
+def test_renaming_a_group_to_a_name_the_venue_has_is_a_409_naming_the_field(
+    client: TestClient, demo: Demo, as_role
+) -> None:
+    """Issue 21: the rename was flushed outside its savepoint and answered 500."""
+    manager = as_role("manager")
+    url = f"/v1/venues/{demo.fortescue_id}/groups"
+    assert client.post(url, json={"name": "Bar"}, headers=manager).status_code == 201
+    lounge = client.post(url, json={"name": "Lounge"}, headers=manager).json()
+    renamed = client.put(f"{url}/{lounge['groupId']}", json={"name": " Bar "}, headers=manager)
+    assert renamed.status_code == 409
+    assert renamed.headers["content-type"] == "application/problem+json"
+    problem = renamed.json()
+    assert problem["code"] == "CONFLICT"
+    assert problem["context"] == {"field": "name"}
+    assert problem["errors"] == [
+        {"location": "body.name", "message": "already in use", "type": "duplicate"}
+    ]
+    assert "'Bar'" in problem["detail"]
+    kept = client.get(f"{url}/{lounge['groupId']}", headers=manager).json()
+    assert kept["name"] == "Lounge"
+
+
 def test_deleting_a_group_ungroups_its_devices(client: TestClient, demo: Demo, as_role) -> None:
     manager = as_role("manager")
     group = client.post(

@@ -153,6 +153,7 @@ def test_duplicate_email_is_409_and_short_password_422(
         users_url(demo), json=new_user("EDITOR@demo.example"), headers=as_role("admin")
     )
     assert duplicate.status_code == 409
+    assert duplicate.json()["errors"][0]["location"] == "body.email"
     short = client.post(
         users_url(demo),
         json={**new_user("short@demo.example"), "password": "x"},
