@@ -260,17 +260,17 @@ def test_an_admin_cannot_change_their_own_status_or_roles(
     )
 
 
-def test_a_tenant_viewer_reads_everything_and_changes_nothing(
+def test_a_tenant_viewer_reads_the_venues_and_changes_nothing(
     client: TestClient, as_role: Signer, demo: Demo
 ) -> None:
     viewer = signed_in(client, "tviewer")
-    pages = [ADMIN, VENUES, f"{VENUES}/{demo.fortescue_id}", USERS, user_url(demo, "editor")]
+    pages = [ADMIN, VENUES, f"{VENUES}/{demo.fortescue_id}"]
     texts = [viewer.get(url) for url in pages]
     assert [page.status_code for page in texts] == [200] * len(pages)
     assert "Fortescue Arms" in texts[1].text
-    assert ROLE_EMAILS["editor"] in texts[3].text
     assert all('action="/app/admin' not in page.text for page in texts)
     assert all("change nothing" in page.text for page in texts)
+    assert all(f'href="{USERS}' not in page.text for page in texts)  # no way to the people
 
     token = csrf_of(texts[0].text)
     posts = {
@@ -287,6 +287,19 @@ def test_a_tenant_viewer_reads_everything_and_changes_nothing(
     editor = api_user(client, as_role, demo, "editor")
     assert (editor["displayName"], editor["status"]) == ("Sam Editor", "ACTIVE")
     assert "Sneaky" not in viewer.get(VENUES).text
+
+
+def test_a_tenant_viewer_sees_nobodys_e_mail_roles_or_last_sign_in(
+    client: TestClient, demo: Demo
+) -> None:
+    """The people pages are for tenant admins, as /v1's users list (§27.4; issue 13 item 10)."""
+    viewer = signed_in(client, "tviewer")
+    for url in (USERS, user_url(demo, "editor"), user_url(demo, "tviewer")):
+        refused = viewer.get(url)
+        assert refused.status_code == 403, url
+        assert "TENANT_ADMIN" in refused.text
+        assert ROLE_EMAILS["editor"] not in refused.text
+        assert "Last signed in" not in refused.text
 
 
 @pytest.mark.parametrize("role", ["manager", "editor", "viewer"])
