@@ -240,7 +240,7 @@ def save_venue(venue_id: uuid.UUID, post: AdminPost) -> Response:
 
 def _new_user(form: dict[str, str]) -> admin.NewUser:
     """The "Add a person" form; its venue and role selects give at most one first venue role.
-    The domain checks the password's length and that the e-mail is free."""
+    The domain checks the password's length and that the e-mail is free in this tenant."""
     venue_id = form.get("venue_id", "")
     first_role = [{"venue_id": venue_id, "role": form.get("venue_role", "")}] if venue_id else []
     body = _checked(

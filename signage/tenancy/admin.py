@@ -7,15 +7,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage import audit
-from signage.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from signage.auth.passwords import MIN_PASSWORD_LENGTH
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import tenant_roles_of, venue_roles_of
-from signage.auth.sessions import revoke_all_for_user
+from signage.auth.sessions import accounts_with_email, password_hash_for, revoke_all_for_user
 from signage.db.models import (
     Playlist,
     TenantUserRole,
@@ -253,20 +253,22 @@ def create_user(
             ],
         )
     email = new.email.strip().lower()
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise ConflictError("A user with this e-mail already exists.")
+    # E-mails are unique per tenant (issue 13): whether the address has an account in another
+    # tenant changes nothing in the answer, so no tenant learns about another's users.
+    if accounts_with_email(session, email, tenant_id):
+        raise ConflictError("A user with this e-mail already exists in this tenant.")
     user = User(
         tenant_id=tenant_id,
         email=email,
         display_name=new.display_name.strip(),
-        password_hash=hash_password(new.password),
+        password_hash=password_hash_for(session, email, new.password),
         capabilities=sorted(c.value for c in new.capabilities),
     )
     session.add(user)
     try:
         session.flush()
-    except IntegrityError as exc:  # a concurrent create of the same e-mail
-        raise ConflictError("A user with this e-mail already exists.") from exc
+    except IntegrityError as exc:  # a concurrent create of the same e-mail in this tenant
+        raise ConflictError("A user with this e-mail already exists in this tenant.") from exc
     _replace_tenant_roles(session, tenant_id, user.id, new.tenant_roles)
     if new.venue_roles:
         _replace_venue_roles(session, tenant_id, user.id, new.venue_roles)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Signer
 from tests.support.content import create_playlist
-from tests.support.demo import ROLE_EMAILS, Demo
+from tests.support.demo import DEMO_PASSWORD, ROLE_EMAILS, Demo, add_other_tenant_user
 from tests.webapp.web import browser, csrf_of, post_form, sign_in, signed_in
 
 ADMIN = "/app/admin"
@@ -377,7 +377,7 @@ def test_a_bad_venue_is_a_page_saying_what_is_wrong(
         ({"venue_id": "not-a-venue"}, "Venue role: choose a venue and a role"),
         ({"venue_id": str(uuid.uuid4())}, "Some venues were not found."),
         ({"venue_id": "{badger}", "venue_role": "VENUE_OWNER"}, "Venue role: choose a venue"),
-        ({"email": ROLE_EMAILS["manager"].upper()}, "A user with this e-mail already exists."),
+        ({"email": ROLE_EMAILS["manager"].upper()}, "already exists in this tenant."),
     ],
 )
 def test_a_bad_new_person_is_a_page_saying_what_is_wrong(
@@ -447,3 +447,43 @@ def test_a_post_without_the_csrf_token_is_refused(
     assert (missing.status_code, forged.status_code) == (403, 403)
     assert api_user(client, as_role, demo, "viewer")["status"] == "ACTIVE"
     assert "Forged Bar" not in admin.get(VENUES).text
+
+
+def test_adding_a_person_whose_address_another_tenant_uses_looks_like_any_other(
+    client: TestClient, app: FastAPI, demo: Demo
+) -> None:
+    """Another tenant's admin learns nothing about this tenant's people (issue 13 item 10)."""
+    other_admin = signed_in(browser(app), "other_admin")
+    answers = [
+        add_person(other_admin, email=email, venue_id="")
+        for email in (ROLE_EMAILS["manager"], "nobody@anywhere.example")
+    ]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+
+
+def test_one_password_for_two_organisations_signs_in_after_choosing_one(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    shared = add_other_tenant_user(
+        client, as_role("other_admin"), demo, ROLE_EMAILS["editor"], DEMO_PASSWORD
+    )
+    assert shared.status_code == 201
+    person = browser(app)
+
+    asked = sign_in(person, "editor")
+    assert asked.status_code == 409
+    assert "choose one" in asked.text
+    assert f'<option value="{demo.other_tenant_id}">' in asked.text
+    chosen = person.post(
+        "/app/login",
+        data={
+            "csrf_token": csrf_of(asked.text),
+            "email": ROLE_EMAILS["editor"],
+            "password": DEMO_PASSWORD,
+            "tenant_id": str(demo.other_tenant_id),
+        },
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    assert "Fortescue Arms" not in person.get("/app/").text  # the other tenant's venues only
