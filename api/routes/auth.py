@@ -12,7 +12,7 @@ from api.ratelimit import enforce, enforce_login_limits
 from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
 from api.views import accessible_venues_out, current_user_out
 from signage.auth import sessions
-from signage.errors import AuthenticationError, RateLimitedError
+from signage.errors import AuthenticationError, ConflictError, RateLimitedError
 from signage.pagination import MAX_LIMIT, PageRequest
 from signage.ratelimit import LimitCategory
 
@@ -39,11 +39,24 @@ def login(
         password=body.password,
         now=context.clock(),
         who=who,
+        tenant_id=body.tenant_id,
     )
     if isinstance(outcome, sessions.Rejected):
         session.commit()  # the audit row of a failed attempt outlives the 401
         raise AuthenticationError(INVALID_CREDENTIALS)
+    if isinstance(outcome, sessions.Ambiguous):
+        raise ambiguous_login(outcome)
     return _token_response(session, outcome, context.clock().timestamp())
+
+
+def ambiguous_login(outcome: sessions.Ambiguous) -> ConflictError:
+    """409 naming the tenants this e-mail and password open: only their owner can see it."""
+    tenants = [{"tenantId": str(t.id), "name": t.name} for t in outcome.tenants]
+    return ConflictError(
+        "This e-mail and password open accounts in several organisations; "
+        "sign in again with the tenantId of one.",
+        context={"tenants": tenants},
+    )
 
 
 @router.post("/refresh", summary="Exchange a refresh token for new tokens (rotated)")

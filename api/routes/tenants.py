@@ -130,9 +130,11 @@ def create_user(
     return user_out(admin.view_user(session, created))
 
 
+# The people of a tenant (e-mails, roles, last sign-in) are for its admins only (§27.4, §5 "User
+# management"); tenant viewers read venues and content, not who the users are (issue 13).
 @router.get("/users", summary="List users")
 def list_users(
-    user: Reader,
+    user: Admin,
     session: SessionDep,
     page: PageQuery,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -143,7 +145,7 @@ def list_users(
 
 
 @router.get("/users/{userId}", summary="Get a user")
-def get_user(userId: uuid.UUID, user: Reader, session: SessionDep) -> UserOut:
+def get_user(userId: uuid.UUID, user: Admin, session: SessionDep) -> UserOut:
     return user_out(admin.view_user(session, admin.get_user(session, user.tenant_id, userId)))
 
 

@@ -14,6 +14,8 @@ from signage.enums import Capability, TenantRole, VenueRole
 class LoginRequest(ApiModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+    # Only when the e-mail and password open accounts in several tenants (a 409 lists them).
+    tenant_id: uuid.UUID | None = None
 
 
 class RefreshRequest(ApiModel):

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from api.auth import venue_in_tenant
-from signage.auth.policy import VenueAction, authorize_venue
+from signage.auth.policy import VenueAction, authorize_venue, permits
 from signage.auth.principal import UserPrincipal
 from signage.content.scope import LibraryScope
 from signage.db.models import Venue
-from signage.errors import NotFoundError, PermissionDeniedError
 
 
 def open_venue(
@@ -35,11 +34,7 @@ def venue_scope(venue: Venue) -> LibraryScope:
 
 
 def may(user: UserPrincipal, venue_id: uuid.UUID, action: VenueAction) -> bool:
-    try:
-        authorize_venue(user, venue_id, action)
-    except (PermissionDeniedError, NotFoundError):
-        return False
-    return True
+    return permits(user, venue_id, action)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Tenant administration (§27.4, §5 Tenant Admin): venues, people and their roles, on the domain
 functions and the wire-model rules of /v1/tenants/{id}/... (api/routes/tenants.py).
 
-Tenant admins change; tenant viewers read (§5 "read-only tenant view"): their pages carry no
-forms and every POST is refused 403 by the same `authorize_tenant_admin`. Another tenant's ids
-are "not found", as every lookup starts from the caller's tenant (§25.6).
+Tenant admins change; tenant viewers read the venues (§5 "read-only tenant view"): their pages
+carry no forms and every POST is refused 403 by the same `authorize_tenant_admin`. The people
+pages (e-mails, roles, last sign-in) are for tenant admins only, as /v1's users list (§27.4).
+Another tenant's ids are "not found", as every lookup starts from the caller's tenant (§25.6).
 
 A form post keeps only the first value of a repeated name (`session.form_fields`), so each
 checkbox and each venue's role select has a name of its own (`tenant_role_TENANT_ADMIN`,
@@ -105,6 +106,7 @@ def tenant_admin(user: WebUser) -> UserPrincipal:
 
 
 Reader = Annotated[UserPrincipal, Depends(tenant_reader)]
+Admin = Annotated[UserPrincipal, Depends(tenant_admin)]
 
 
 AdminPost = Annotated[FormPost, Depends(form_post_by(tenant_admin))]
@@ -238,7 +240,7 @@ def save_venue(venue_id: uuid.UUID, post: AdminPost) -> Response:
 
 def _new_user(form: dict[str, str]) -> admin.NewUser:
     """The "Add a person" form; its venue and role selects give at most one first venue role.
-    The domain checks the password's length and that the e-mail is free."""
+    The domain checks the password's length and that the e-mail is free in this tenant."""
     venue_id = form.get("venue_id", "")
     first_role = [{"venue_id": venue_id, "role": form.get("venue_role", "")}] if venue_id else []
     body = _checked(
@@ -305,7 +307,7 @@ def _venue_roles(
 
 
 @router.get(USERS)
-def users_page(request: Request, user: Reader, session: SessionDep) -> Response:
+def users_page(request: Request, user: Admin, session: SessionDep) -> Response:
     people = admin.list_users(session, user.tenant_id, PageRequest(limit=MAX_LIMIT))
     venues = _tenant_venues(session, user)
     return _admin_page(
@@ -329,7 +331,7 @@ def add_user(post: AdminPost) -> Response:
 
 
 @router.get(USERS + "/{user_id}")
-def user_page(user_id: uuid.UUID, request: Request, user: Reader, session: SessionDep) -> Response:
+def user_page(user_id: uuid.UUID, request: Request, user: Admin, session: SessionDep) -> Response:
     person = admin.view_user(session, admin.get_user(session, user.tenant_id, user_id))
     venues = _tenant_venues(session, user)
     return _admin_page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Request, Response
 
 from api.auth import anonymous_audit_context
@@ -37,9 +39,20 @@ def app_root(request: Request) -> Response:
     return redirect(request, HOME)
 
 
+AMBIGUOUS = "This e-mail and password open accounts in several organisations: choose one."
+
+
 @router.get("/app/login")
 def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", next=safe_next(next), email="", error=None)
+    return render(request, "login.html", next=safe_next(next), email="", error=None, tenants=())
+
+
+def _chosen_tenant(form: dict[str, str]) -> uuid.UUID | None:
+    """The organisation picked after an ambiguous sign-in; anything else is no choice."""
+    try:
+        return uuid.UUID(form["tenant_id"]) if form.get("tenant_id") else None
+    except ValueError:
+        return None
 
 
 @router.post("/app/login")
@@ -55,12 +68,29 @@ def login(
         password=form.get("password", ""),
         now=context.clock(),
         who=anonymous_audit_context(request),
+        tenant_id=_chosen_tenant(form),
     )
     wanted = safe_next(form.get("next"))
     if isinstance(outcome, sessions.Rejected):
         session.commit()  # the audit row of a failed attempt outlives the refusal
         return render(
-            request, "login.html", 401, next=wanted, email=email, error=INVALID_CREDENTIALS
+            request,
+            "login.html",
+            401,
+            next=wanted,
+            email=email,
+            error=INVALID_CREDENTIALS,
+            tenants=(),
+        )
+    if isinstance(outcome, sessions.Ambiguous):
+        return render(
+            request,
+            "login.html",
+            409,
+            next=wanted,
+            email=email,
+            error=AMBIGUOUS,
+            tenants=outcome.tenants,
         )
     start_session(request, context, outcome)
     return redirect(request, wanted)

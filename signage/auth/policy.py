@@ -53,6 +53,15 @@ def authorize_venue(principal: UserPrincipal, venue_id: uuid.UUID, action: Venue
         raise PermissionDeniedError(f"This needs the {needed} role at this venue.")
 
 
+def permits(principal: UserPrincipal, venue_id: uuid.UUID, action: VenueAction) -> bool:
+    """`authorize_venue` as a yes/no, for decisions that are not a request's own gate."""
+    try:
+        authorize_venue(principal, venue_id, action)
+    except (PermissionDeniedError, NotFoundError):
+        return False
+    return True
+
+
 def authorize_tenant_admin(principal: UserPrincipal, *, read_only: bool = False) -> None:
     """Tenant administration (§27.4): admins; tenant viewers may also read."""
     if principal.is_tenant_admin or (read_only and principal.is_tenant_viewer):

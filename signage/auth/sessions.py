@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
-from signage.auth.passwords import hash_password, needs_rehash, verify_password
+from signage.auth.passwords import hash_password, matching, needs_rehash
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import principal_for
 from signage.auth.tokens import TokenPolicy, issue_access_token, new_opaque_token, token_digest
@@ -38,6 +38,13 @@ class Rejected:
     reason: str  # for the audit trail only; clients get one undifferentiated 401
 
 
+@dataclass(frozen=True)
+class Ambiguous:
+    """The e-mail and password open accounts in several tenants: the client must name one."""
+
+    tenants: tuple[Tenant, ...]
+
+
 def login(
     session: Session,
     policy: TokenPolicy,
@@ -46,27 +53,30 @@ def login(
     password: str,
     now: datetime,
     who: audit.AuditContext,
-) -> IssuedTokens | Rejected:
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    # verify_password does the same work when the user is unknown: no timing oracle.
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or not _may_sign_in(session, user):
-        reason = (
-            "unknown email" if user is None else "wrong password" if not password_ok else "disabled"
+    tenant_id: uuid.UUID | None = None,
+) -> IssuedTokens | Rejected | Ambiguous:
+    """Sign in to the account the password opens among those with this e-mail (one per tenant,
+    issue 13), or the one in `tenant_id`. Nothing in the answer, its audit rows or its duration
+    depends on accounts the password does not open: one argon2 computation however many there
+    are (`passwords.matching`), so no tenant learns whether an address exists in another."""
+    address = email.strip().lower()
+    accounts = accounts_with_email(session, address, tenant_id)
+    opened = [
+        account
+        for account, ok in zip(
+            accounts, matching([a.password_hash for a in accounts], password), strict=True
         )
-        audit.record(
-            session,
-            who,
-            audit.AuditAction.LOGIN_FAILED,
-            tenant_id=user.tenant_id if user else None,
-            now=now,
-            target_type="user",
-            target_id=user.id if user else None,
-            details={"reason": reason, "email": email.strip().lower()[:254]},
-        )
-        return Rejected(reason)
+        if ok
+    ]
+    usable = [account for account in opened if _may_sign_in(session, account)]
+    if len(usable) > 1:
+        return Ambiguous(tuple(session.get_one(Tenant, a.tenant_id) for a in usable))
+    if not usable:
+        reason = "disabled" if opened else None
+        return _reject(session, who, address, opened or accounts, reason, now)
+    user = usable[0]
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password, like=user.password_hash)
     user.last_login_at = now
     signed_in = replace(who, actor_type=ActorType.USER, actor_id=user.id)
     audit.record(
@@ -79,6 +89,50 @@ def login(
         target_id=user.id,
     )
     return _issue(session, policy, user, family_id=uuid.uuid4(), now=now, ip=who.ip_address)
+
+
+def accounts_with_email(
+    session: Session, address: str, tenant_id: uuid.UUID | None = None
+) -> list[User]:
+    """Every account with this (lower-case) address, oldest first; in one tenant if given."""
+    statement = select(User).where(func.lower(User.email) == address)
+    if tenant_id is not None:
+        statement = statement.where(User.tenant_id == tenant_id)
+    return list(session.scalars(statement.order_by(User.created_at, User.id)))
+
+
+def password_hash_for(session: Session, address: str, password: str) -> str:
+    """A new account's hash, with the salt of the address's accounts in other tenants if any,
+    so login checks them all with one computation (`passwords.matching`)."""
+    others = accounts_with_email(session, address)
+    return hash_password(password, like=others[0].password_hash if others else None)
+
+
+def _reject(
+    session: Session,
+    who: audit.AuditContext,
+    address: str,
+    accounts: list[User],
+    reason: str | None,
+    now: datetime,
+) -> Rejected:
+    """Audit a failed sign-in in the tenant of each account it was tried against (each sees
+    only its own account's failures), or tenant-less for an unknown address."""
+    details = {"email": address[:254]}
+    tried: list[User | None] = list(accounts) or [None]
+    for account in tried:
+        why = reason or ("wrong password" if account else "unknown email")
+        audit.record(
+            session,
+            who,
+            audit.AuditAction.LOGIN_FAILED,
+            tenant_id=account.tenant_id if account else None,
+            now=now,
+            target_type="user",
+            target_id=account.id if account else None,
+            details={"reason": why, **details},
+        )
+    return Rejected(reason or ("wrong password" if accounts else "unknown email"))
 
 
 def refresh_token_owner(session: Session, presented: str) -> uuid.UUID | None:
@@ -201,12 +255,6 @@ def current_session_epoch(session: Session, user_id: uuid.UUID) -> int | None:
 def token_is_current(token_epoch: int, current_epoch: int | None) -> bool:
     """Whether an access token issued under `token_epoch` still stands."""
     return current_epoch is not None and token_epoch >= current_epoch
-
-
-def _rejection_reason(user: User | None, password_ok: bool) -> str:
-    if user is None:
-        return "unknown email"
-    return "wrong password" if not password_ok else "disabled"
 
 
 def _may_sign_in(session: Session, user: User) -> bool:

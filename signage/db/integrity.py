@@ -22,7 +22,7 @@ from signage.errors import DuplicateError
 UNIQUE_VIOLATION = "23505"  # SQLSTATE
 
 # Unique indexes on an expression have no plain column to name.
-_FIELD_OF_EXPRESSION_INDEX = {"uq_users_email_lower": "email"}
+_FIELD_OF_EXPRESSION_INDEX = {"uq_users_tenant_email_lower": "email"}
 
 
 @contextmanager

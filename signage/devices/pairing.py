@@ -9,16 +9,34 @@ Flow and rules:
   group it straight away, and marks the pairing CLAIMED.
 - The device's next status poll issues its token and marks the pairing COMPLETED; the token is
   in that one response only. Later polls say COMPLETED without a token.
-- Re-pairing hardware that is already a device: in the same venue the Device record is kept
-  (settings, group and history survive) and its old token is revoked; anywhere else the old
-  device is removed (its token revoked) and a new one is created in the claiming venue.
 - Codes expire after 10 minutes; an expired code reads EXPIRED and cannot be claimed.
+
+Re-pairing hardware that is already a device. The hardware id is not a secret (it is in the QR
+payload and in device views) and anyone may start a pairing with any hardware id, so it only
+says "this may be the same box"; it never lets anyone act on a device they do not manage
+(issue 13). `plan_repairing` decides, for the ACTIVE devices that carry the hardware id:
+- Only devices of the claimer's own tenant are considered, and of those only the ones at a venue
+  the claimer may manage (§5: a VENUE_MANAGER there, or TENANT_ADMIN) - exactly who could have
+  removed that device by hand.
+- Such a device in the claiming venue is kept (settings, group and history survive): its old
+  token is revoked and the screen collects a new one. The DEVICE_PAIRED entry says
+  `repaired: true`.
+- Such a device in another venue is removed (token revoked, DEVICE_REMOVED audited in its
+  tenant with `reason: REPAIRED_ELSEWHERE`, the new venue and the new device): a move between
+  venues by someone who manages both.
+- Every other device with that hardware id - another tenant's, or one at a venue the claimer
+  does not manage - is left exactly as it was, token and screen included; the claim makes a
+  separate device in the claiming venue. A device never moves between tenants implicitly; its
+  own admins remove the stale one when the box really has moved.
+- Starting a pairing touches no device at all: nothing changes until a claim, and a claim only
+  changes what the claimer could change anyway.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,11 +44,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.auth.policy import VenueAction, permits
 from signage.auth.principal import UserPrincipal
 from signage.auth.tokens import TokenPolicy, new_opaque_token, token_digest
 from signage.db.integrity import unique_or_conflict
 from signage.db.models import Device, DeviceGroup, DevicePairing, Venue
-from signage.devices import tokens
+from signage.devices import registry, tokens
 from signage.enums import DeviceLifecycle, PairingStatus
 from signage.epochs import bump_venue_epoch
 from signage.errors import ConflictError, DuplicateError, NotFoundError, ValidationFailedError
@@ -46,6 +65,14 @@ class StartedPairing:
     pairing: DevicePairing
     code: str
     secret: str
+
+
+@dataclass(frozen=True)
+class RepairPlan:
+    """What a claim does to the devices that already carry the screen's hardware id."""
+
+    reuse: Device | None  # in the claiming venue: kept, re-tokened
+    retire: tuple[Device, ...]  # at other venues the claimer manages: removed
 
 
 @dataclass(frozen=True)
@@ -140,7 +167,24 @@ def claim(
         raise ConflictError("That screen has already been claimed.")
     if group_id is not None:
         _require_group(session, venue, group_id)
-    device = _device_for_hardware(session, venue, pairing, name, group_id, now)
+    plan = plan_repairing(actor, venue.id, _same_hardware(session, venue, pairing))
+    if plan.reuse is not None:
+        device = _reuse(session, plan.reuse, pairing, name, group_id, now)
+    else:
+        device = _new_device(session, venue, pairing, name, group_id, now)
+    for old in plan.retire:
+        registry.retire_device(
+            session,
+            old,
+            now=now,
+            who=who,
+            details={
+                "reason": "REPAIRED_ELSEWHERE",
+                "venueId": str(old.venue_id),
+                "newVenueId": str(venue.id),
+                "newDeviceId": str(device.id),
+            },
+        )
     pairing.status = PairingStatus.CLAIMED
     pairing.claimed_by_user_id = actor.user_id
     pairing.claimed_tenant_id = venue.tenant_id
@@ -157,9 +201,28 @@ def claim(
         now=now,
         target_type="device",
         target_id=device.id,
-        details={"venueId": str(venue.id), "hardwareId": pairing.device_hardware_id},
+        details={
+            "venueId": str(venue.id),
+            "hardwareId": pairing.device_hardware_id,
+            "repaired": plan.reuse is not None,
+        },
     )
     return device
+
+
+def plan_repairing(
+    actor: UserPrincipal, venue_id: uuid.UUID, same_hardware: Sequence[Device]
+) -> RepairPlan:
+    """Which of the devices carrying the hardware id a claim into `venue_id` may reuse or
+    remove: only the claimer's own tenant's, at venues the claimer may manage (module doc)."""
+    managed = [
+        device
+        for device in same_hardware
+        if device.tenant_id == actor.tenant_id
+        and permits(actor, device.venue_id, VenueAction.MANAGE)
+    ]
+    reuse = next((device for device in managed if device.venue_id == venue_id), None)
+    return RepairPlan(reuse, tuple(device for device in managed if device is not reuse))
 
 
 def expire_stale(session: Session, now: datetime) -> int:
@@ -185,7 +248,41 @@ def _complete(
     return PairingState(PairingStatus.COMPLETED, pairing.expires_at, device.id, issued.token)
 
 
-def _device_for_hardware(
+def _same_hardware(session: Session, venue: Venue, pairing: DevicePairing) -> list[Device]:
+    """The claiming tenant's active devices with the pairing's hardware id, oldest first; no
+    other tenant's device is even read (§25.6)."""
+    return list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.tenant_id == venue.tenant_id,
+                Device.hardware_id == pairing.device_hardware_id,
+                Device.status == DeviceLifecycle.ACTIVE,
+            )
+            .order_by(Device.created_at, Device.id)
+            .with_for_update()
+        )
+    )
+
+
+def _reuse(
+    session: Session,
+    device: Device,
+    pairing: DevicePairing,
+    name: str,
+    group_id: uuid.UUID | None,
+    now: datetime,
+) -> Device:
+    """Re-pair a device in its own venue: its old token stops now, the screen collects a new one."""
+    tokens.revoke_for_device(session, device.id, now)
+    device.name, device.primary_group_id = name, group_id or device.primary_group_id
+    device.model, device.app_version = pairing.model, pairing.app_version
+    device.version += 1
+    bump_venue_epoch(session, device.venue_id, now)
+    return device
+
+
+def _new_device(
     session: Session,
     venue: Venue,
     pairing: DevicePairing,
@@ -193,22 +290,6 @@ def _device_for_hardware(
     group_id: uuid.UUID | None,
     now: datetime,
 ) -> Device:
-    existing = session.scalars(
-        select(Device).where(
-            Device.hardware_id == pairing.device_hardware_id,
-            Device.status == DeviceLifecycle.ACTIVE,
-        )
-    ).all()
-    for old in existing:
-        tokens.revoke_for_device(session, old.id, now)
-        if old.venue_id == venue.id:
-            old.name, old.primary_group_id = name, group_id or old.primary_group_id
-            old.model, old.app_version = pairing.model, pairing.app_version
-            old.version += 1
-            bump_venue_epoch(session, venue.id, now)
-            return old
-        old.status, old.deleted_at = DeviceLifecycle.REMOVED, now
-        bump_venue_epoch(session, old.venue_id, now)
     device = Device(
         tenant_id=venue.tenant_id,
         venue_id=venue.id,

@@ -136,18 +136,31 @@ def remove_device(
     who: audit.AuditContext,
 ) -> None:
     """Soft delete; its token stops working on the next request (§25.7)."""
-    device = get_device(session, venue, device_id, now).device
+    retire_device(session, get_device(session, venue, device_id, now).device, now=now, who=who)
+
+
+def retire_device(
+    session: Session,
+    device: Device,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Remove a device the caller has already been allowed to manage: revoke its token, move its
+    venue's epoch, and audit it in the tenant that owned it (§25.9)."""
     device.status, device.deleted_at = DeviceLifecycle.REMOVED, now
     tokens.revoke_for_device(session, device.id, now)
-    bump_venue_epoch(session, venue.id, now)
+    bump_venue_epoch(session, device.venue_id, now)
     audit.record(
         session,
         who,
         audit.AuditAction.DEVICE_REMOVED,
-        tenant_id=venue.tenant_id,
+        tenant_id=device.tenant_id,
         now=now,
         target_type="device",
         target_id=device.id,
+        details=details,
     )
 
 

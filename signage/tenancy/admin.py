@@ -7,14 +7,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from signage import audit
-from signage.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from signage.auth.passwords import MIN_PASSWORD_LENGTH
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import tenant_roles_of, venue_roles_of
-from signage.auth.sessions import end_access_tokens, revoke_all_for_user
+from signage.auth.sessions import (
+    accounts_with_email,
+    end_access_tokens,
+    password_hash_for,
+    revoke_all_for_user,
+)
 from signage.db.integrity import unique_or_conflict
 from signage.db.models import (
     Playlist,
@@ -30,7 +35,7 @@ from signage.errors import DuplicateError, NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
 from signage.tenancy.timezones import is_valid_timezone
 
-EMAIL_TAKEN = "A user with this e-mail already exists."
+EMAIL_TAKEN = "A user with this e-mail already exists in this tenant."
 
 # -- venues ------------------------------------------------------------------------------------
 
@@ -257,13 +262,15 @@ def create_user(
             ],
         )
     email = new.email.strip().lower()
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    # E-mails are unique per tenant (issue 13): whether the address has an account in another
+    # tenant changes nothing in the answer, so no tenant learns about another's users.
+    if accounts_with_email(session, email, tenant_id):
         raise DuplicateError(EMAIL_TAKEN, field="email")
     user = User(
         tenant_id=tenant_id,
         email=email,
         display_name=new.display_name.strip(),
-        password_hash=hash_password(new.password),
+        password_hash=password_hash_for(session, email, new.password),
         capabilities=sorted(c.value for c in new.capabilities),
     )
     with unique_or_conflict(session, detail=EMAIL_TAKEN):  # a concurrent create of the e-mail

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signage.auth.passwords import hash_password
+from signage.auth.sessions import password_hash_for
 from signage.db.models import Tenant, TenantUserRole, User, Venue, VenueEpoch, VenueUserRole
 from signage.enums import Capability, TenantRole, VenueRole
 from signage.errors import ValidationFailedError
@@ -54,15 +54,20 @@ def ensure_venue(session: Session, tenant: Tenant, spec: VenueSpec) -> Venue:
 
 
 def ensure_user(session: Session, tenant: Tenant, spec: UserSpec, password: str) -> User:
-    """Create the user with its roles; an existing user (by e-mail) is left as it is."""
-    existing = session.scalar(select(User).where(func.lower(User.email) == spec.email.lower()))
+    """Create the user with its roles; an existing user (by e-mail, in this tenant) is left as
+    it is."""
+    existing = session.scalar(
+        select(User).where(
+            User.tenant_id == tenant.id, func.lower(User.email) == spec.email.lower()
+        )
+    )
     if existing is not None:
         return existing
     user = User(
         tenant_id=tenant.id,
         email=spec.email.lower(),
         display_name=spec.display_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash_for(session, spec.email.lower(), password),
         capabilities=[c.value for c in spec.capabilities],
     )
     session.add(user)

@@ -18,6 +18,7 @@ from enum import Enum
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -25,6 +26,7 @@ from signage.config import Environment, Settings
 from signage.db.engine import Database
 from signage.db.models import (
     Asset,
+    AuditEntry,
     Device,
     DeviceCommand,
     DeviceGroup,
@@ -46,6 +48,7 @@ from signage.enums import (
 )
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
+from tests.support.devices import heartbeat_answer, poll_status, start_pairing
 from tests.support.ratelimit import UnlimitedRateLimiter
 
 
@@ -75,8 +78,8 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/tenants/{tenantId}/venues/{venueId}"): Policy.TENANT_READ,
     ("PUT", "/v1/tenants/{tenantId}/venues/{venueId}"): Policy.TENANT_ADMIN,
     ("POST", "/v1/tenants/{tenantId}/users"): Policy.TENANT_ADMIN,
-    ("GET", "/v1/tenants/{tenantId}/users"): Policy.TENANT_READ,
-    ("GET", "/v1/tenants/{tenantId}/users/{userId}"): Policy.TENANT_READ,
+    ("GET", "/v1/tenants/{tenantId}/users"): Policy.TENANT_ADMIN,
+    ("GET", "/v1/tenants/{tenantId}/users/{userId}"): Policy.TENANT_ADMIN,
     ("PATCH", "/v1/tenants/{tenantId}/users/{userId}"): Policy.TENANT_ADMIN,
     ("PUT", "/v1/tenants/{tenantId}/users/{userId}/venue-roles"): Policy.TENANT_ADMIN,
     ("GET", "/v1/tenants/{tenantId}/audit"): Policy.TENANT_ADMIN,
@@ -296,7 +299,11 @@ def _venue_fixtures(session: Session, venue_id: uuid.UUID) -> dict[str, uuid.UUI
     session.add(group)
     session.flush()
     device = Device(
-        tenant_id=venue.tenant_id, venue_id=venue.id, name="Screen", primary_group_id=group.id
+        tenant_id=venue.tenant_id,
+        venue_id=venue.id,
+        name="Screen",
+        primary_group_id=group.id,
+        hardware_id=f"hw-{venue.id}",  # public: in QR payloads and device views
     )
     session.add(device)
     session.flush()
@@ -447,3 +454,84 @@ def test_route_answers_each_actor_as_its_policy_says(
                     f"{actor} on {target.name}: got {status}, expected {denial or 'allowed'}"
                 )
     assert not failures, "\n".join(failures)
+
+
+# -- the screen hijack (issue 13 item 1) --------------------------------------------------------
+# Pairing start is public and the hardware id is not a secret, so anyone can show a code that
+# carries a victim screen's hardware id. Claiming it may reuse or remove the victim's device
+# only where the claimer could have managed that device anyway.
+
+# Who claims, into which target's venue (one they manage).
+CLAIMERS = {
+    "manager": Target.OWN_VENUE,
+    "admin": Target.OTHER_VENUE,
+    "other_admin": Target.OTHER_TENANT,
+}
+# The admin who answers for each target's victim device.
+VICTIM_ADMIN = {
+    Target.OWN_VENUE: "admin",
+    Target.OTHER_VENUE: "admin",
+    Target.OTHER_TENANT: "other_admin",
+}
+
+
+def may_take_over(claimer: str, victim: Target) -> bool:
+    """The device's own managers: same tenant, and MANAGE at the victim's venue."""
+    if claimer == "other_admin":
+        return victim is Target.OTHER_TENANT
+    if victim is Target.OTHER_TENANT:
+        return False
+    return claimer == "admin" or victim is Target.OWN_VENUE
+
+
+@pytest.mark.parametrize("victim", list(Target), ids=lambda t: f"victim-{t.name}")
+@pytest.mark.parametrize("claimer", list(CLAIMERS))
+def test_a_hardware_id_reaches_only_devices_the_claimer_manages(
+    harness: Harness, database: Database, clock: FakeClock, claimer: str, victim: Target
+) -> None:
+    client, fixtures = harness.client, harness.fixtures
+    victim_id = fixtures[victim]["deviceId"]
+    with database.unit_of_work() as session:
+        device = session.get_one(Device, victim_id)
+        policy = client.app.state.context.tokens  # type: ignore[attr-defined]
+        victim_token = device_tokens.issue_for(session, policy, device, clock.now).token
+        victim_tenant = device.tenant_id
+    victim_headers = bearer(victim_token)
+
+    started = start_pairing(client, f"hw-{fixtures[victim]['venueId']}")
+    assert heartbeat_answer(client, victim_headers) == 204  # a started pairing changes nothing
+    claim_venue = fixtures[CLAIMERS[claimer]]["venueId"]
+    claimed = client.post(
+        f"/v1/venues/{claim_venue}/devices/pairing/claim",
+        json={"pairingCode": started["pairingCode"], "name": "Claimed"},
+        headers=harness.headers(claimer),
+    )
+    assert claimed.status_code == 201, claimed.text
+    collected = poll_status(client, started)
+    assert collected["status"] == "COMPLETED"
+
+    victim_url = f"/v1/venues/{fixtures[victim]['venueId']}/devices/{victim_id}"
+    seen = client.get(victim_url, headers=harness.headers(VICTIM_ADMIN[victim]))
+    same_venue = CLAIMERS[claimer] is victim
+    if not may_take_over(claimer, victim):
+        assert (seen.status_code, heartbeat_answer(client, victim_headers)) == (200, 204)
+        assert collected["deviceId"] != str(victim_id)
+        assert _removals(database, victim_id) == []
+    elif same_venue:  # re-paired in place: same device, the old token is gone
+        assert (seen.status_code, heartbeat_answer(client, victim_headers)) == (200, 401)
+        assert collected["deviceId"] == str(victim_id)
+    else:  # moved: removed, audited in the tenant that owned it
+        assert (seen.status_code, heartbeat_answer(client, victim_headers)) == (404, 401)
+        [removal] = _removals(database, victim_id)
+        assert removal.tenant_id == victim_tenant
+
+
+def _removals(database: Database, device_id: uuid.UUID) -> list[AuditEntry]:
+    with database.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.action == "DEVICE_REMOVED", AuditEntry.target_id == str(device_id)
+                )
+            )
+        )

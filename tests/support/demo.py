@@ -59,5 +59,16 @@ def login(client: TestClient, role: str, password: str = DEMO_PASSWORD) -> dict:
     return response.json()
 
 
+def add_other_tenant_user(
+    client: TestClient, admin: dict[str, str], demo: Demo, email: str, password: str
+):
+    """The other tenant's admin (`admin` are their headers) creates an account for `email`."""
+    return client.post(
+        f"/v1/tenants/{demo.other_tenant_id}/users",
+        json={"email": email, "displayName": "Other Person", "password": password},
+        headers=admin,
+    )
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}

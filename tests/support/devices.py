@@ -63,6 +63,12 @@ def pair(
     return PairedDevice(status["deviceId"], status["deviceToken"], hardware)
 
 
+def heartbeat_answer(client: TestClient, headers: dict[str, str]) -> int:
+    """The status a player's heartbeat gets with these headers: 204 while its token works."""
+    beat = client.post("/v1/player/heartbeat", json=heartbeat_body(), headers=headers)
+    return beat.status_code
+
+
 def heartbeat_body(**overrides) -> dict:
     body = {
         "deviceTime": "2026-06-15T11:59:58Z",

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Signer
 from tests.support.content import create_playlist
-from tests.support.demo import ROLE_EMAILS, Demo
+from tests.support.demo import DEMO_PASSWORD, ROLE_EMAILS, Demo, add_other_tenant_user
 from tests.webapp.web import browser, csrf_of, post_form, sign_in, signed_in
 
 ADMIN = "/app/admin"
@@ -260,17 +260,17 @@ def test_an_admin_cannot_change_their_own_status_or_roles(
     )
 
 
-def test_a_tenant_viewer_reads_everything_and_changes_nothing(
+def test_a_tenant_viewer_reads_the_venues_and_changes_nothing(
     client: TestClient, as_role: Signer, demo: Demo
 ) -> None:
     viewer = signed_in(client, "tviewer")
-    pages = [ADMIN, VENUES, f"{VENUES}/{demo.fortescue_id}", USERS, user_url(demo, "editor")]
+    pages = [ADMIN, VENUES, f"{VENUES}/{demo.fortescue_id}"]
     texts = [viewer.get(url) for url in pages]
     assert [page.status_code for page in texts] == [200] * len(pages)
     assert "Fortescue Arms" in texts[1].text
-    assert ROLE_EMAILS["editor"] in texts[3].text
     assert all('action="/app/admin' not in page.text for page in texts)
     assert all("change nothing" in page.text for page in texts)
+    assert all(f'href="{USERS}' not in page.text for page in texts)  # no way to the people
 
     token = csrf_of(texts[0].text)
     posts = {
@@ -287,6 +287,19 @@ def test_a_tenant_viewer_reads_everything_and_changes_nothing(
     editor = api_user(client, as_role, demo, "editor")
     assert (editor["displayName"], editor["status"]) == ("Sam Editor", "ACTIVE")
     assert "Sneaky" not in viewer.get(VENUES).text
+
+
+def test_a_tenant_viewer_sees_nobodys_e_mail_roles_or_last_sign_in(
+    client: TestClient, demo: Demo
+) -> None:
+    """The people pages are for tenant admins, as /v1's users list (§27.4; issue 13 item 10)."""
+    viewer = signed_in(client, "tviewer")
+    for url in (USERS, user_url(demo, "editor"), user_url(demo, "tviewer")):
+        refused = viewer.get(url)
+        assert refused.status_code == 403, url
+        assert "TENANT_ADMIN" in refused.text
+        assert ROLE_EMAILS["editor"] not in refused.text
+        assert "Last signed in" not in refused.text
 
 
 @pytest.mark.parametrize("role", ["manager", "editor", "viewer"])
@@ -364,7 +377,7 @@ def test_a_bad_venue_is_a_page_saying_what_is_wrong(
         ({"venue_id": "not-a-venue"}, "Venue role: choose a venue and a role"),
         ({"venue_id": str(uuid.uuid4())}, "Some venues were not found."),
         ({"venue_id": "{badger}", "venue_role": "VENUE_OWNER"}, "Venue role: choose a venue"),
-        ({"email": ROLE_EMAILS["manager"].upper()}, "A user with this e-mail already exists."),
+        ({"email": ROLE_EMAILS["manager"].upper()}, "already exists in this tenant."),
     ],
 )
 def test_a_bad_new_person_is_a_page_saying_what_is_wrong(
@@ -434,3 +447,43 @@ def test_a_post_without_the_csrf_token_is_refused(
     assert (missing.status_code, forged.status_code) == (403, 403)
     assert api_user(client, as_role, demo, "viewer")["status"] == "ACTIVE"
     assert "Forged Bar" not in admin.get(VENUES).text
+
+
+def test_adding_a_person_whose_address_another_tenant_uses_looks_like_any_other(
+    client: TestClient, app: FastAPI, demo: Demo
+) -> None:
+    """Another tenant's admin learns nothing about this tenant's people (issue 13 item 10)."""
+    other_admin = signed_in(browser(app), "other_admin")
+    answers = [
+        add_person(other_admin, email=email, venue_id="")
+        for email in (ROLE_EMAILS["manager"], "nobody@anywhere.example")
+    ]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+
+
+def test_one_password_for_two_organisations_signs_in_after_choosing_one(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    shared = add_other_tenant_user(
+        client, as_role("other_admin"), demo, ROLE_EMAILS["editor"], DEMO_PASSWORD
+    )
+    assert shared.status_code == 201
+    person = browser(app)
+
+    asked = sign_in(person, "editor")
+    assert asked.status_code == 409
+    assert "choose one" in asked.text
+    assert f'<option value="{demo.other_tenant_id}">' in asked.text
+    chosen = person.post(
+        "/app/login",
+        data={
+            "csrf_token": csrf_of(asked.text),
+            "email": ROLE_EMAILS["editor"],
+            "password": DEMO_PASSWORD,
+            "tenant_id": str(demo.other_tenant_id),
+        },
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    assert "Fortescue Arms" not in person.get("/app/").text  # the other tenant's venues only

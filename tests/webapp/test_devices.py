@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Signer
 from tests.support.demo import Demo
-from tests.support.devices import pair, poll_status, start_pairing
+from tests.support.devices import heartbeat_answer, pair, poll_status, start_pairing
 from tests.webapp.web import browser, csrf_of, post_form, signed_in
 
 
@@ -223,3 +223,26 @@ def test_an_unexpected_failure_is_a_500_page_without_a_trace(
     assert "Something went wrong" in response.text
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_pairing_on_the_web_cannot_take_over_a_screen_of_a_venue_one_does_not_manage(
+    client: TestClient, as_role: Signer, demo: Demo
+) -> None:
+    """The pair page claims through the same domain rule as /v1 (issue 13 item 1)."""
+    victim = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-badger-till")
+    started = start_pairing(client, victim.hardware_id)
+
+    response = post_form(
+        signed_in(client, "manager"),
+        "/app/pair",
+        "/app/pair",
+        venue_id=str(demo.fortescue_id),
+        code=started["pairingCode"],
+        name="Not yours",
+    )
+
+    assert response.status_code == 303
+    assert poll_status(client, started)["deviceId"] != victim.device_id
+    victim_url = f"/v1/venues/{demo.badger_id}/devices/{victim.device_id}"
+    assert client.get(victim_url, headers=as_role("admin")).status_code == 200
+    assert heartbeat_answer(client, victim.headers) == 204

@@ -64,8 +64,11 @@ class Venue(UuidPk, Timestamps, Base):
 class User(UuidPk, Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
-        # Login is by e-mail alone, so an address names one account platform-wide.
-        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+        # An address names one account per tenant; the same address may hold accounts in
+        # several tenants, so no tenant learns another's users (issue 13). Login finds them
+        # all by address (ix_users_email_lower) and opens the one the password matches.
+        Index("uq_users_tenant_email_lower", "tenant_id", text("lower(email)"), unique=True),
+        Index("ix_users_email_lower", text("lower(email)")),
         UniqueConstraint("tenant_id", "id"),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -11,7 +13,14 @@ from signage.devices.pairing import CODE_ALPHABET, expire_stale
 from signage.enums import DeviceLifecycle, PairingStatus, TenantStatus
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
-from tests.support.devices import heartbeat_body, pair, poll_status, start_pairing
+from tests.support.devices import (
+    PairedDevice,
+    heartbeat_answer,
+    heartbeat_body,
+    pair,
+    poll_status,
+    start_pairing,
+)
 
 
 def claim(client: TestClient, headers: dict, venue_id, code: str, name: str = "Screen"):
@@ -125,24 +134,18 @@ def test_guessing_codes_is_rate_limited(client: TestClient, demo: Demo, as_role)
 
 
 def test_repairing_in_the_same_venue_keeps_the_device_and_revokes_the_old_token(
-    client: TestClient, demo: Demo, as_role
+    client: TestClient, demo: Demo, as_role, database: Database
 ) -> None:
     headers = as_role("manager")
     first = pair(client, headers, demo.fortescue_id, hardware_id="hw-same-box")
     second = pair(client, headers, demo.fortescue_id, "Renamed", hardware_id="hw-same-box")
     assert second.device_id == first.device_id
-    assert (
-        client.post(
-            "/v1/player/heartbeat", json=heartbeat_body(), headers=first.headers
-        ).status_code
-        == 401
-    )
-    assert (
-        client.post(
-            "/v1/player/heartbeat", json=heartbeat_body(), headers=second.headers
-        ).status_code
-        == 204
-    )
+    assert heartbeat_answer(client, first.headers) == 401
+    assert heartbeat_answer(client, second.headers) == 204
+    repaired = [
+        e.details.get("repaired") for e in audit_of(database, demo.tenant_id, "DEVICE_PAIRED")
+    ]
+    assert repaired == [False, True]  # the first pairing, then the re-pairing
 
 
 def test_repairing_elsewhere_removes_the_old_device(
@@ -154,12 +157,35 @@ def test_repairing_elsewhere_removes_the_old_device(
     with database.sessions() as session:
         old = session.get_one(Device, first.device_id)
     assert old.status is DeviceLifecycle.REMOVED
-    assert (
-        client.post(
-            "/v1/player/heartbeat", json=heartbeat_body(), headers=first.headers
-        ).status_code
-        == 401
+    assert heartbeat_answer(client, first.headers) == 401
+    [removal] = audit_of(database, demo.tenant_id, "DEVICE_REMOVED")
+    assert removal.target_id == first.device_id
+    assert removal.actor_id == demo.user_ids["admin"]
+    assert removal.details == {
+        "reason": "REPAIRED_ELSEWHERE",
+        "venueId": str(demo.fortescue_id),
+        "newVenueId": str(demo.badger_id),
+        "newDeviceId": moved.device_id,
+    }
+
+
+def test_a_manager_of_both_venues_moves_a_screen_between_them(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    roles = {str(demo.fortescue_id): "VENUE_MANAGER", str(demo.badger_id): "VENUE_MANAGER"}
+    granted = client.put(
+        f"/v1/tenants/{demo.tenant_id}/users/{demo.user_ids['manager']}/venue-roles",
+        json={"venueRoles": [{"venueId": v, "role": r} for v, r in roles.items()]},
+        headers=as_role("admin"),
     )
+    assert granted.status_code == 200, granted.text
+    first = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-both")
+    moved = pair(client, as_role("manager"), demo.badger_id, hardware_id="hw-both")
+    assert moved.device_id != first.device_id
+    assert heartbeat_answer(client, first.headers) == 401
+    assert heartbeat_answer(client, moved.headers) == 204
+    [removal] = audit_of(database, demo.tenant_id, "DEVICE_REMOVED")
+    assert removal.target_id == first.device_id
 
 
 def test_pairing_moves_the_epoch_and_is_audited(
@@ -190,3 +216,77 @@ def test_disabling_the_tenant_revokes_its_device_tokens(
         ).status_code
         == 401
     )
+
+
+# -- a hardware id is not a key to someone else's screen (issue 13 item 1) ---------------------
+
+
+def audit_of(database: Database, tenant_id: uuid.UUID, action: str) -> list[AuditEntry]:
+    with database.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.tenant_id == tenant_id, AuditEntry.action == action
+                )
+            )
+        )
+
+
+def hijack(client: TestClient, headers: dict, venue_id, victim: PairedDevice) -> dict:
+    """Start a pairing with the victim's (public) hardware id and claim it as `headers`."""
+    started = start_pairing(client, victim.hardware_id)
+    claimed = claim(client, headers, venue_id, started["pairingCode"], "Hijacked")
+    assert claimed.status_code == 201, claimed.text
+    collected = poll_status(client, started)
+    assert collected["status"] == "COMPLETED"
+    return collected
+
+
+def test_starting_a_pairing_with_a_paired_screens_hardware_id_changes_nothing(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    victim = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-victim-1")
+    with database.sessions() as session:
+        before = session.get_one(Device, victim.device_id).version
+    started = start_pairing(client, victim.hardware_id)
+    assert poll_status(client, started)["status"] == "PENDING"
+    assert heartbeat_answer(client, victim.headers) == 204
+    with database.sessions() as session:
+        after = session.get_one(Device, victim.device_id)
+    assert (after.status, after.version) == (DeviceLifecycle.ACTIVE, before)
+
+
+def test_another_tenant_cannot_take_over_a_screen_by_its_hardware_id(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    victim = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-victim-2")
+    attackers = hijack(client, as_role("other_admin"), demo.other_venue_id, victim)
+
+    assert attackers["deviceId"] != victim.device_id  # a separate device, in their own tenant
+    seen = client.get(
+        f"/v1/venues/{demo.fortescue_id}/devices/{victim.device_id}", headers=as_role("admin")
+    )
+    assert seen.status_code == 200
+    assert seen.json()["name"] == "Bar screen"
+    assert heartbeat_answer(client, victim.headers) == 204
+    assert audit_of(database, demo.tenant_id, "DEVICE_REMOVED") == []
+    [claimed] = audit_of(database, demo.other_tenant_id, "DEVICE_PAIRED")
+    assert claimed.target_id == attackers["deviceId"]
+    with database.sessions() as session:
+        theirs = session.get_one(Device, attackers["deviceId"])
+    assert (theirs.tenant_id, theirs.venue_id) == (demo.other_tenant_id, demo.other_venue_id)
+
+
+def test_a_manager_of_one_venue_cannot_take_over_a_screen_of_another(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    victim = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-victim-3")
+    managers = hijack(client, as_role("manager"), demo.fortescue_id, victim)
+
+    assert managers["deviceId"] != victim.device_id
+    seen = client.get(
+        f"/v1/venues/{demo.badger_id}/devices/{victim.device_id}", headers=as_role("admin")
+    )
+    assert seen.status_code == 200
+    assert heartbeat_answer(client, victim.headers) == 204
+    assert audit_of(database, demo.tenant_id, "DEVICE_REMOVED") == []

@@ -244,7 +244,7 @@ def test_disabling_a_user_ends_their_refresh_tokens(
 
 
 def test_user_list_filters_by_query_and_status(client: TestClient, demo: Demo, as_role) -> None:
-    found = client.get(users_url(demo), params={"q": "manager"}, headers=as_role("tviewer"))
+    found = client.get(users_url(demo), params={"q": "manager"}, headers=as_role("admin"))
     assert [u["email"] for u in found.json()["items"]] == ["manager@demo.example"]
     emails = [
         u["email"]
@@ -254,6 +254,21 @@ def test_user_list_filters_by_query_and_status(client: TestClient, demo: Demo, a
     ]
     assert emails == sorted(emails)
     assert "admin@other.example" not in emails
+
+
+def test_a_tenant_viewer_cannot_list_or_read_the_tenants_users(
+    client: TestClient, demo: Demo, as_role
+) -> None:
+    """E-mails, roles and last sign-in are for tenant admins (§27.4; issue 13 item 10)."""
+    viewer = as_role("tviewer")
+    listed = client.get(users_url(demo), headers=viewer)
+    read = client.get(f"{users_url(demo)}/{demo.user_ids['editor']}", headers=viewer)
+    for refused in (listed, read):
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "editor@demo.example" not in refused.text
+    venues = client.get(venues_url(demo), headers=viewer)
+    assert venues.status_code == 200  # the rest of the read-only tenant view stays (§5)
 
 
 def test_every_admin_action_is_in_the_audit_trail(
