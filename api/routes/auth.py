@@ -23,7 +23,7 @@ INVALID_CREDENTIALS = "The e-mail or password is not correct, or the account is 
 
 
 @router.post("/login", summary="Sign in with e-mail and password")
-@raises(AuthenticationError, RateLimitedError)
+@raises(AuthenticationError, ConflictError, RateLimitedError)
 def login(
     body: LoginRequest,
     request: Request,

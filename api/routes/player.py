@@ -148,7 +148,23 @@ async def heartbeat(
     return Response(status_code=204)
 
 
-@router.post("/events", status_code=204, summary="Send a batch of up to 100 events")
+@router.post(
+    "/events",
+    status_code=204,
+    summary="Send a batch of up to 100 events",
+    responses={
+        204: {
+            "description": "Stored (a retried eventId once); events dated more than a day "
+            "ahead are skipped alone and named in X-Skipped-Events",
+            "headers": {
+                SKIPPED_EVENTS_HEADER: {
+                    "description": 'Skipped events: `index;reason="..."`, comma-separated',
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
+)
 @raises(RateLimitedError)
 def events(
     body: EventBatchIn,
