@@ -9,8 +9,9 @@ Time comes from an injectable `Clock`, which makes offline, expiry and clock-jum
 collection interval) and decides the order of a loop turn; each seam lives in its own module:
 manifest sync (`sync.py`), media onto disk (`asset_sync.py`), the rotation (`rotation.py`),
 what the server is owed (`outbox.py`), commands (`command_runner.py`), pairing (`pairing.py`),
-the player's own slides (`slides.py`), the network and online state (`network.py`), and
-heartbeat and state.json (`reports.py`). Background calls are typed `Job`s by `JobKind`.
+the player's own slides (`slides.py`), the HTTP client (`network.py`), online or offline
+(`connectivity.py`), heartbeat and state.json (`reports.py`). Background calls are typed
+`Job`s of a `JobKind` (`background_jobs.py`).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from player.cache_index import CacheIndex
 from player.clock import Clock
 from player.command_runner import CommandRunner, PlayerControls
 from player.config import PlayerConfig
+from player.connectivity import Connectivity
 from player.crash_guard import CRASH_WINDOW_SECONDS, record_boot
 from player.event_queue import EventQueue
 from player.machine import Machine
 from player.manifests import ManifestSlots
 from player.media_backend import MediaBackend
-from player.network import Connectivity, Network
+from player.network import Network
 from player.outbox import Outbox
 from player.pairing import Pairing
 from player.recorder import ScreenRecorder
@@ -237,9 +239,11 @@ class Player:
     def _flush_results_before_exit(self, stop: threading.Event) -> None:
         # REBOOT_APP's result must reach the server before the process goes away.
         deadline = self.clock.monotonic() + 5.0
-        while self.outbox.results_waiting() and self.clock.monotonic() < deadline:
-            if stop.is_set():
-                break
+        while (
+            self.outbox.results_waiting()
+            and self.clock.monotonic() < deadline
+            and not stop.is_set()
+        ):
             self._jobs.collect(self.link)
             self.outbox.send_results()
             self.backend.wait_for_event(self.config.tick_seconds)

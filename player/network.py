@@ -1,30 +1,22 @@
-"""The network side: the HTTP client and download workers, server time, and whether we are online.
+"""The network side: the HTTP client and download workers, and server time (§27.8.2).
 
 `Network` is built after the first frame (§28.1: httpx loads once cached content is on screen).
-`Connectivity` watches every background call: the first failure to reach the backend enters
-offline mode (§10), the first success leaves it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from player.api_client import ApiError, PlayerApi
+from player.api_client import PlayerApi
 from player.cache_index import CacheIndex
 from player.clock import Clock, corrected_time
 from player.downloads import DownloadManager
 from player.store import DataDir
-from player.wire import format_utc
 
 if TYPE_CHECKING:
     import httpx
-
-    from player.outbox import Outbox
-
-LOG = logging.getLogger("player")
 
 
 class Network:
@@ -77,40 +69,3 @@ class Network:
         if self.ready:
             self.downloads.close()
             self.api.close()
-
-
-class Connectivity:
-    """Online or offline (§10), told by every finished background call (a `JobWatcher`)."""
-
-    def __init__(
-        self, network: Network, outbox: Outbox, on_token_rejected: Callable[[], None]
-    ) -> None:
-        self._network = network
-        self._outbox = outbox
-        self._on_token_rejected = on_token_rejected
-        self.connected = True
-        self.last_sync_utc: datetime | None = None
-        self._offline_since = network.wire_now()
-
-    def call_succeeded(self) -> None:
-        self.last_sync_utc = self._network.wire_now()
-        if self.connected:
-            return
-        self.connected = True
-        offline_for = max(0.0, (self._network.wire_now() - self._offline_since).total_seconds())
-        LOG.info("back online after %.0f s", offline_for)
-        payload = {"offlineDurationSeconds": int(offline_for)}
-        self._outbox.emit("ONLINE_RESTORED", "INFO", payload)
-        self._network.downloads.forget_failures()
-
-    def call_failed(self, error: ApiError) -> None:
-        if not error.is_offline or not self.connected:
-            return
-        self.connected = False
-        self._offline_since = self._network.wire_now()
-        LOG.warning("backend unreachable: offline, playing from cache")
-        last = format_utc(self.last_sync_utc) if self.last_sync_utc else None
-        self._outbox.emit("OFFLINE_ENTERED", "WARNING", {"lastOnlineAtUtc": last})
-
-    def token_rejected(self) -> None:
-        self._on_token_rejected()

@@ -12,9 +12,10 @@ from player import host
 from player.asset_cache import AssetCache
 from player.asset_sync import AssetSync
 from player.config import PlayerConfig
+from player.connectivity import Connectivity
 from player.machine import Machine
 from player.manifests import ManifestSlots, etag_of
-from player.network import Connectivity, Network
+from player.network import Network
 from player.pairing import Pairing
 from player.rotation import Rotation
 from player.state_machine import heartbeat_state
