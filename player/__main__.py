@@ -14,8 +14,9 @@ from pathlib import Path
 from types import FrameType
 
 from player import host
-from player.app import DEFAULT_SCREEN_SIZE, Player, PlayerConfig
+from player.app import Player
 from player.clock import SystemClock
+from player.config import DEFAULT_SCREEN_SIZE, PlayerConfig
 from player.media_backend import VlcBackend
 
 

@@ -61,3 +61,11 @@ class ScreenRecorder:
     def asset_sequence(self) -> list[str]:
         """Asset ids in the order they were put on screen."""
         return [f.asset_id for f in self.frames() if f.asset_id is not None]
+
+
+def record_frame(
+    recorder: ScreenRecorder | None, at: float, kind: ScreenKind, asset_id: str | None
+) -> None:
+    """Note what went on screen, when a recorder is attached (tests, benchmarks)."""
+    if recorder is not None:
+        recorder.record(Frame(at, kind, asset_id))

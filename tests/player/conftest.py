@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypedDict, Unpack
 
 import pytest
 
@@ -78,7 +78,7 @@ class Harness:
             lambda: (
                 self.player.state is PlayerState.PLAYING
                 and self.player.current is not None
-                and len(self.player._cache) == assets
+                and len(self.player.cache.assets) == assets
             )
         )
 
@@ -95,11 +95,32 @@ class Harness:
         self.player.close(clean=True)
 
 
+class ConfigOverrides(TypedDict, total=False):
+    """PlayerConfig fields a test may set (the rest come from the harness)."""
+
+    cache_budget_bytes: int
+    max_downloads: int
+    events_flush_seconds: float
+    network_type: str | None
+    screen_size: tuple[int, int]
+    orientation: str
+
+
+class MakePlayer(Protocol):
+    """The `make_player` fixture: a started Player on a manual clock against the platform."""
+
+    def __call__(
+        self, data_dir: Path | None = None, paired: bool = True, **config: Unpack[ConfigOverrides]
+    ) -> Harness: ...
+
+
 @pytest.fixture
-def make_player(tmp_path: Path, platform: FakePlatform) -> Iterator[Callable[..., Harness]]:
+def make_player(tmp_path: Path, platform: FakePlatform) -> Iterator[MakePlayer]:
     made: list[Harness] = []
 
-    def make(data_dir: Path | None = None, paired: bool = True, **config: Any) -> Harness:
+    def make(
+        data_dir: Path | None = None, paired: bool = True, **config: Unpack[ConfigOverrides]
+    ) -> Harness:
         directory = data_dir or tmp_path / "player"
         clock = ManualClock(START)
         backend = FakeBackend(clock.monotonic, video_seconds=1.0, sleep=clock.sleep)

@@ -47,7 +47,7 @@ def test_api_503_backs_off_while_playback_continues(platform, make_player):
     polls = platform.state.requests["/v1/player/manifest"] - before
     assert 2 <= polls <= 8  # backoff 1-2, 2-4, 4-8, 8-16 s... not one per second
     platform.state.api_fault = None
-    h.run_until(lambda: h.player._manifest_failures == 0, limit=40)
+    h.run_until(lambda: h.player.sync.failures == 0, limit=40)
     assert h.blank_or_error_since_first_content() == 0
     assert h.cached_ids() == {"a", "b", "c"}
     assert_rotation_deterministic(h)
@@ -60,7 +60,7 @@ def test_429_retry_after_is_honoured(platform, make_player):
     h = make_player()
     h.warm()
     platform.state.api_fault = (429, 30)
-    h.run_until(lambda: h.player._manifest_failures >= 1)
+    h.run_until(lambda: h.player.sync.failures >= 1)
     throttled_at = platform.state.requests["/v1/player/manifest"]
     h.run(25)
     assert platform.state.requests["/v1/player/manifest"] == throttled_at
@@ -76,7 +76,7 @@ def test_cdn_404_and_503_skip_the_missing_item_and_recover(platform, make_player
     platform.state.media_faults["c.mp4"] = MediaFault("503", remaining=2)
     h = make_player()
     h.run_until(lambda: h.player.state is PlayerState.PLAYING)
-    h.run_until(lambda: len(h.player._cache) == 3, limit=120)
+    h.run_until(lambda: len(h.player.cache.assets) == 3, limit=120)
     h.run(4)
     failures = [e for e in platform.state.events if e["eventType"] == "DOWNLOAD_FAILED"]
     assert {e["payload"]["httpStatus"] for e in failures} == {404, 503}
@@ -201,14 +201,14 @@ def test_clock_jump_while_online_is_corrected_by_the_server_date(platform, make_
     h.clock.jump_wall(timedelta(days=365 * 80))  # manifests would all look expired
     h.run(5)
     before = len(platform.state.events)
-    h.player._emit("CACHE_EVICTION", "INFO", {"assetId": "z", "freedBytes": 0})
+    h.player.outbox.emit("CACHE_EVICTION", "INFO", {"assetId": "z", "freedBytes": 0})
     h.run_until(lambda: len(platform.state.events) > before)  # not refused as "future"
     assert h.player.current.manifest_etag == "e1"
     beats = len(platform.state.heartbeats)
     h.run_until(lambda: len(platform.state.heartbeats) > beats, limit=120)
     device_time = datetime.fromisoformat(platform.state.heartbeats[-1]["deviceTime"])
     assert abs(device_time - datetime.now(UTC)) < timedelta(minutes=5)
-    assert h.player._manifest_failures == 0
+    assert h.player.sync.failures == 0
     assert h.blank_or_error_since_first_content() == 0
 
 

@@ -84,7 +84,7 @@ def test_the_player_reports_its_host_integration_in_state_json(platform, make_pl
     publish_abc(platform)
     harness = make_player()
     harness.warm()
-    harness.player._persist_state()
+    harness.player.reports.persist_state()
     state = harness.player.store.read_state()
     assert state is not None
     assert state.host["keepAwake"] != "-"  # the manifest's keepAwake was acted on or explained

@@ -170,5 +170,5 @@ def test_a_full_batch_of_events_is_flushed_without_waiting(platform, make_player
     h = make_player(events_flush_seconds=3600)
     h.run_until(lambda: h.player.state is PlayerState.PLAYING)
     for n in range(150):
-        h.player._emit("CACHE_EVICTION", "INFO", {"assetId": str(n), "freedBytes": 0})
+        h.player.outbox.emit("CACHE_EVICTION", "INFO", {"assetId": str(n), "freedBytes": 0})
     h.run_until(lambda: len(platform.state.events) >= 100, limit=5)

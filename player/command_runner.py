@@ -1,0 +1,153 @@
+"""Support commands as they arrive (§28.7): fetch, run each once at a safe point, report.
+
+Commands run at item boundaries (or at once when nothing plays), never twice: the last one run
+is on disk, and one that ran before a restart but whose result was lost is reported as such.
+What a command does is `commands.execute` against a `CommandTarget` (the player).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from player import commands
+from player.api_client import ApiError
+from player.asset_sync import AssetSync
+from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind
+from player.clock import Clock
+from player.network import Network
+from player.outbox import Outbox
+from player.rotation import Rotation
+from player.store import DataDir
+from player.sync import ManifestSync
+from player.wire import Command
+
+LOG = logging.getLogger("player")
+
+
+class CommandRunner:
+    """Polls for commands, queues the new ones and runs them against the target."""
+
+    def __init__(
+        self,
+        store: DataDir,
+        network: Network,
+        jobs: BackgroundJobs,
+        due: DueTimes,
+        outbox: Outbox,
+        cadence: Callable[[], float],
+        target: commands.CommandTarget,
+    ) -> None:
+        self._store = store
+        self._network = network
+        self._jobs = jobs
+        self._due = due
+        self._outbox = outbox
+        self._cadence = cadence  # the server's nextCheckSeconds
+        self._target = target
+        self._pending: list[Command] = []
+        self._processed: set[str] = set()
+
+    def poll(self) -> None:
+        if self._due.ready(self._jobs, JobKind.COMMANDS):
+            fetch = self._network.api.fetch_commands
+            self._jobs.start(Job(JobKind.COMMANDS, fetch, self._received, self._poll_failed))
+
+    def _poll_failed(self, _: ApiError) -> None:
+        self._due.due_in(JobKind.COMMANDS, self._cadence())
+
+    def _received(self, received: list[Command]) -> None:
+        last = self._store.read_last_command_id()
+        queued = {c.command_id for c in self._pending}
+        for command in received:
+            if command.command_id in self._processed | queued:
+                continue
+            if command.command_id == last:
+                # Ran before a restart but its result was lost: say so, never run it twice.
+                self._processed.add(command.command_id)
+                lost = commands.CommandOutcome(False, error="outcome lost in an app restart")
+                self._outbox.add_result(command.command_id, lost)
+            else:
+                self._pending.append(command)
+        self._due.due_in(JobKind.COMMANDS, self._cadence())
+
+    def run_pending(self) -> None:
+        """Run every queued command, in order (the caller picks the safe moment)."""
+        while self._pending:
+            command = self._pending.pop(0)
+            outcome = commands.execute(command, self._target)
+            self._processed.add(command.command_id)
+            self._store.write_last_command_id(command.command_id)
+            payload = {"commandId": command.command_id, "commandType": command.type}
+            if outcome.succeeded:
+                self._outbox.emit("COMMAND_EXECUTED", "INFO", payload)
+            else:
+                self._outbox.emit("COMMAND_FAILED", "ERROR", {**payload, "reason": outcome.error})
+            LOG.info("command %s: %s", command.type, "ok" if outcome.succeeded else "failed")
+            self._outbox.add_result(command.command_id, outcome)
+
+
+class Diagnostics:
+    """SET_LOG_LEVEL and ENABLE_DIAGNOSTICS: DEBUG for a while, then the level from before."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._until: float | None = None  # monotonic
+        self._level_before = logging.INFO
+
+    def set_log_level(self, level: str) -> None:
+        logging.getLogger("player").setLevel(level)
+
+    def enable(self, minutes: int) -> None:
+        logger = logging.getLogger("player")
+        if self._until is None:
+            self._level_before = logger.level
+        logger.setLevel(logging.DEBUG)
+        self._until = self._clock.monotonic() + minutes * 60
+
+    def expire(self, now: float) -> None:
+        """Back to the level from before once the window is over."""
+        if self._until is not None and now >= self._until:
+            logging.getLogger("player").setLevel(self._level_before)
+            self._until = None
+
+
+class PlayerControls:
+    """What commands can ask of the player (a `commands.CommandTarget`), each passed on to the
+    collaborator that owns it; REBOOT_APP only raises `restart_requested` for the loop."""
+
+    def __init__(
+        self, sync: ManifestSync, rotation: Rotation, assets: AssetSync, clock: Clock
+    ) -> None:
+        self._sync = sync
+        self._rotation = rotation
+        self._assets = assets
+        self._diagnostics = Diagnostics(clock)
+        self.restart_requested = False
+
+    def refresh_manifest(self) -> None:
+        """REQUEST_MANIFEST_REFRESH: poll now."""
+        self._sync.poll_now()
+
+    def restart_playback_loop(self) -> None:
+        """RESTART_PLAYBACK_LOOP: start the rotation over from the first item."""
+        self._rotation.restart_loop()
+
+    def clear_cache(self, unused_only: bool) -> int:
+        """CLEAR_CACHE_UNUSED / CLEAR_CACHE_ALL; returns the bytes freed."""
+        return self._assets.clear_cache(unused_only)
+
+    def request_restart(self) -> None:
+        """REBOOT_APP: leave the loop; the supervisor (or __main__) starts a fresh process."""
+        self.restart_requested = True
+
+    def set_log_level(self, level: str) -> None:
+        """SET_LOG_LEVEL."""
+        self._diagnostics.set_log_level(level)
+
+    def enable_diagnostics(self, minutes: int) -> None:
+        """ENABLE_DIAGNOSTICS: DEBUG logging for a while, then back to the level before."""
+        self._diagnostics.enable(minutes)
+
+    def expire_diagnostics(self, now: float) -> None:
+        self._diagnostics.expire(now)
