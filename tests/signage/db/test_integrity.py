@@ -23,7 +23,7 @@ SYSTEM = AuditContext(actor_type=ActorType.SYSTEM, actor_id=None, ip_address=Non
 def test_each_unique_constraint_names_the_field_a_client_chose() -> None:
     fields = unique_fields()
     assert fields["uq_device_groups_venue_name"] == "name"
-    assert fields["uq_users_email_lower"] == "email"
+    assert fields["uq_users_tenant_email_lower"] == "email"
     assert fields["uq_device_pairings_live_code"] == "pairingCode"
 
 
