@@ -43,7 +43,10 @@ def presence_retention() -> None:
 
 
 presence_retention_schedule = ScheduleDefinition(
-    job=presence_retention, cron_schedule="*/10 * * * *", execution_timezone="UTC"
+    job=presence_retention,
+    cron_schedule="*/10 * * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
 
 
@@ -68,7 +71,10 @@ def device_housekeeping() -> None:
 
 
 device_housekeeping_schedule = ScheduleDefinition(
-    job=device_housekeeping, cron_schedule="* * * * *", execution_timezone="UTC"
+    job=device_housekeeping,
+    cron_schedule="* * * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
 
 
