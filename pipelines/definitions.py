@@ -39,6 +39,7 @@ from pipelines.rollups import (
     telemetry_hourly_schedule,
     warehouse_device_daily,
 )
+from pipelines.run_retention import dagster_run_retention, dagster_run_retention_schedule
 from pipelines.telemetry import warehouse_events, warehouse_heartbeats
 
 defs = Definitions(
@@ -61,6 +62,7 @@ defs = Definitions(
         alerts_evaluation,
         publish_events_job,
         venue_timelines_job,
+        dagster_run_retention,
     ],
     schedules=[
         presence_retention_schedule,
@@ -72,6 +74,7 @@ defs = Definitions(
         alerts_evaluation_schedule,
         publish_events_schedule,
         venue_timelines_schedule,
+        dagster_run_retention_schedule,
     ],
     sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor],
     resources={
