@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from pipelines.alerts import alerts_evaluation, alerts_evaluation_schedule
+from pipelines.alerts import alerts_evaluation, alerts_sensor
 from pipelines.ingestion import (
     MediaStorage,
     failed_ingestion_sensor,
@@ -71,12 +71,11 @@ defs = Definitions(
         telemetry_daily_schedule,
         telemetry_retention_schedule,
         media_cleanup_schedule,
-        alerts_evaluation_schedule,
         publish_events_schedule,
         venue_timelines_schedule,
         dagster_run_retention_schedule,
     ],
-    sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor],
+    sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor, alerts_sensor],
     resources={
         "platform_db": PlatformDatabase(),
         "warehouse": Warehouse(),
