@@ -3,9 +3,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from pathlib import Path
 
 from dagster import DefaultScheduleStatus, DefaultSensorStatus
+from dagster._utils.schedules import cron_string_iterator
 from sqlalchemy import select
 
 from pipelines.definitions import defs
@@ -120,3 +122,14 @@ def test_device_housekeeping_expires_stale_pairings_and_commands(
     with database.sessions() as session:
         assert session.scalar(select(DeviceCommand.status)) is CommandStatus.EXPIRED
         assert session.scalar(select(DevicePairing.status)) is PairingStatus.EXPIRED
+
+
+def test_no_schedule_launches_a_run_more_often_than_every_ten_minutes() -> None:
+    """Issue 15 item 10: a run is a new process costing seconds of CPU; minute-level work is
+    done in a sensor tick (alerts_sensor), not a run a minute."""
+    day = datetime(2026, 6, 15, tzinfo=UTC)
+    end = day + timedelta(days=1)
+    for schedule in defs.get_repository_def().schedule_defs:
+        ticks = cron_string_iterator(day.timestamp(), schedule.cron_schedule, "UTC")
+        per_day = sum(1 for _ in takewhile(lambda tick: tick < end, ticks))
+        assert per_day <= 144, f"{schedule.name} runs {per_day} times a day"
