@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from pipelines.alerts import alerts_evaluation, alerts_evaluation_schedule
+from pipelines.alerts import alerts_evaluation, alerts_sensor
 from pipelines.ingestion import (
     MediaStorage,
     failed_ingestion_sensor,
@@ -39,6 +39,7 @@ from pipelines.rollups import (
     telemetry_hourly_schedule,
     warehouse_device_daily,
 )
+from pipelines.run_retention import dagster_run_retention, dagster_run_retention_schedule
 from pipelines.telemetry import warehouse_events, warehouse_heartbeats
 
 defs = Definitions(
@@ -61,6 +62,7 @@ defs = Definitions(
         alerts_evaluation,
         publish_events_job,
         venue_timelines_job,
+        dagster_run_retention,
     ],
     schedules=[
         presence_retention_schedule,
@@ -69,11 +71,11 @@ defs = Definitions(
         telemetry_daily_schedule,
         telemetry_retention_schedule,
         media_cleanup_schedule,
-        alerts_evaluation_schedule,
         publish_events_schedule,
         venue_timelines_schedule,
+        dagster_run_retention_schedule,
     ],
-    sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor],
+    sensors=[processing_assets_sensor, failed_ingestion_sensor, publishes_sensor, alerts_sensor],
     resources={
         "platform_db": PlatformDatabase(),
         "warehouse": Warehouse(),

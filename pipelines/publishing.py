@@ -11,23 +11,24 @@ from datetime import UTC, datetime, timedelta
 from dagster import (
     AssetExecutionContext,
     Config,
+    DailyPartitionsDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     MaterializeResult,
     RunRequest,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
     asset,
-    build_schedule_from_partitioned_job,
     define_asset_job,
     in_process_executor,
+    schedule,
     sensor,
 )
 from sqlalchemy import select
 
 from pipelines.resources import PlatformDatabase, Warehouse
-from pipelines.rollups import DAILY
 from pipelines.telemetry import WAREHOUSE_WRITERS
 from signage.db.models import PublishEvent, Venue
 from signage.manifest.timeline import venue_timeline_rows
@@ -36,9 +37,13 @@ from warehouse import publishing
 
 GROUP = "publishing"
 TIMELINE_WINDOW = timedelta(days=7)
+# UTC days up to and including today (end_offset=1): a publish is copied the day it happens, so
+# today's partition must exist; each run rewrites its day whole (issue 15 item 9). Unlike the
+# rollups' DAILY, whose last partition is the day that ended.
+PUBLISH_DAYS = DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC", end_offset=1)
 
 
-@asset(partitions_def=DAILY, pool=WAREHOUSE_WRITERS, group_name=GROUP)
+@asset(partitions_def=PUBLISH_DAYS, pool=WAREHOUSE_WRITERS, group_name=GROUP)
 def warehouse_publish_events(
     context: AssetExecutionContext, platform_db: PlatformDatabase, warehouse: Warehouse
 ) -> MaterializeResult[None]:
@@ -112,12 +117,23 @@ venue_timelines_job = define_asset_job(
     description="Recompute every venue's 7-day timeline with the manifest resolver (§31).",
     executor_def=in_process_executor,
 )
-publish_events_schedule = build_schedule_from_partitioned_job(
-    publish_events_job,
-    hour_of_day=0,
-    minute_of_hour=20,
+
+
+@schedule(
+    name="publish_events_daily_schedule",  # the name it had when built from the job
+    job=publish_events_job,
+    cron_schedule="20 0 * * *",
+    execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
 )
+def publish_events_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """Each night, the whole of the day that ended (the sensor copied it as it went; this
+    catches what it missed). Not the partitioned job's last partition: that is today."""
+    tick = context.scheduled_execution_time or datetime.now(UTC)
+    day = (tick.astimezone(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    return RunRequest(run_key=f"publishes-{day}", partition_key=day)
+
+
 venue_timelines_schedule = ScheduleDefinition(
     job=venue_timelines_job,
     cron_schedule="10 0 * * *",

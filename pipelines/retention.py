@@ -12,6 +12,7 @@ from dagster import (
     DefaultScheduleStatus,
     OpExecutionContext,
     ScheduleDefinition,
+    in_process_executor,
     job,
     op,
 )
@@ -37,13 +38,17 @@ def prune_presence(context: OpExecutionContext, platform_db: PlatformDatabase) -
     return pruned
 
 
-@job(description="Prune expired editor presence (§26.12).")
+# In-process (no subprocess per step): these small jobs run 144 times a day each.
+@job(description="Prune expired editor presence (§26.12).", executor_def=in_process_executor)
 def presence_retention() -> None:
     prune_presence()
 
 
 presence_retention_schedule = ScheduleDefinition(
-    job=presence_retention, cron_schedule="*/10 * * * *", execution_timezone="UTC"
+    job=presence_retention,
+    cron_schedule="*/10 * * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
 
 
@@ -62,13 +67,22 @@ def expire_device_housekeeping(
     return expired
 
 
-@job(description="Expire pairing codes (§26.5) and undelivered commands (§18).")
+@job(
+    description="Expire pairing codes (§26.5) and undelivered commands (§18).",
+    executor_def=in_process_executor,
+)
 def device_housekeeping() -> None:
     expire_device_housekeeping()
 
 
+# Every 10 minutes, not every minute: a run costs seconds of CPU (issue 15 item 10), and
+# nothing waits for it: pairing and command reads treat a code or command past its expiry as
+# expired to the second; this only records the status for lists and history.
 device_housekeeping_schedule = ScheduleDefinition(
-    job=device_housekeeping, cron_schedule="* * * * *", execution_timezone="UTC"
+    job=device_housekeeping,
+    cron_schedule="5-59/10 * * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
 )
 
 

@@ -2,6 +2,6 @@
 table so that alerts open, stay deduplicated and resolve by themselves.
 
 - `rules`, `versions`, `reconcile`: the pure core (time is an argument, no I/O).
-- `facts`, `store`, `evaluation`: the thin database shell a Dagster op calls every minute.
+- `facts`, `store`, `evaluation`: the thin database shell a Dagster sensor calls every minute.
 - `queries`, `dashboard`: the read side behind the ops endpoints.
 """

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
+from pathlib import Path
 
+from dagster import DefaultScheduleStatus, DefaultSensorStatus
+from dagster._utils.schedules import cron_string_iterator
 from sqlalchemy import select
 
 from pipelines.definitions import defs
@@ -24,6 +29,32 @@ def test_definitions_load_with_their_jobs_and_schedules() -> None:
     repository = defs.get_repository_def()
     assert "presence_retention" in {job.name for job in repository.get_all_jobs()}
     assert {s.name for s in repository.schedule_defs} >= {"presence_retention_schedule"}
+
+
+OPERATIONS = Path(__file__).parents[2] / "docs" / "operations.md"
+
+
+def documented_opt_ins() -> set[str]:
+    """The names docs/operations.md lists after "Opt-in schedules and sensors" (or none)."""
+    text = " ".join(OPERATIONS.read_text().split())
+    found = re.search(r"Opt-in schedules and sensors \([^)]*\): ([^.]*)\.", text)
+    assert found, "docs/operations.md no longer says which schedules and sensors are opt-in"
+    return set(re.findall(r"`([a-z_]+)`", found.group(1)))
+
+
+def test_every_schedule_and_sensor_runs_by_default_unless_the_docs_call_it_opt_in() -> None:
+    """Issue 15 item 3: a cleanup the docs say runs must not start stopped."""
+    repository = defs.get_repository_def()
+    opt_in = documented_opt_ins()
+    statuses = {
+        **{
+            s.name: s.default_status is DefaultScheduleStatus.RUNNING
+            for s in repository.schedule_defs
+        },
+        **{s.name: s.default_status is DefaultSensorStatus.RUNNING for s in repository.sensor_defs},
+    }
+    assert opt_in <= statuses.keys(), "the docs name an opt-in that does not exist"
+    assert {name for name, running in statuses.items() if not running} == opt_in
 
 
 def test_presence_retention_deletes_only_expired_rows(
@@ -91,3 +122,16 @@ def test_device_housekeeping_expires_stale_pairings_and_commands(
     with database.sessions() as session:
         assert session.scalar(select(DeviceCommand.status)) is CommandStatus.EXPIRED
         assert session.scalar(select(DevicePairing.status)) is PairingStatus.EXPIRED
+
+
+def test_no_schedule_launches_a_run_more_often_than_every_ten_minutes() -> None:
+    """Issue 15 item 10: a run is a new process costing seconds of CPU; minute-level work is
+    done in a sensor tick (alerts_sensor), not a run a minute."""
+    day = datetime(2026, 6, 15, tzinfo=UTC)
+    end = day + timedelta(days=1)
+    for schedule in defs.get_repository_def().schedule_defs:
+        cron = schedule.cron_schedule
+        assert isinstance(cron, str)  # one cron string each: a list would need summing
+        ticks = cron_string_iterator(day.timestamp(), cron, "UTC")
+        per_day = sum(1 for _ in takewhile(lambda tick: tick < end, ticks))
+        assert per_day <= 144, f"{schedule.name} runs {per_day} times a day"
