@@ -61,7 +61,7 @@ screenshots: $(STAMP) system-deps
 	$(BIN)/python scripts/render-slides.py
 
 bench: $(STAMP)
-	@for b in resolver telemetry ingest player rollup manifest; do echo "== bench/$$b"; \
+	@for b in resolver telemetry ingest player rollup manifest alerts_run; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
 
 # The published contract (issue 21): regenerate after any change to routes, models or errors,
