@@ -114,8 +114,9 @@ class Player:
             backend, clock, recorder, manifests, rotation,
         )  # fmt: skip
         self.sync = sync = ManifestSync(
-            store, manifests, cache, rotation, machine, network, jobs, due, outbox, counters, jitter
-        )
+            store, manifests, cache, rotation, machine, network, jobs, due, outbox, counters,
+            jitter, on_token_renewed=lambda token: self.pairing.adopt_renewed_token(token),
+        )  # fmt: skip
         self.assets = assets = AssetSync(
             store, index, cache, manifests, rotation, machine, network, outbox, counters, clock,
             config.cache_budget_bytes,

@@ -8,6 +8,7 @@ off with jitter and honour Retry-After (`sync_policy.next_poll_delay`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from player.api_client import ApiError, ManifestFetch
@@ -45,6 +46,7 @@ class ManifestSync:
         outbox: Outbox,
         counters: ErrorCounters,
         jitter: float,
+        on_token_renewed: Callable[[str], None],
     ) -> None:
         self._store = store
         self._manifests = manifests
@@ -57,6 +59,7 @@ class ManifestSync:
         self._outbox = outbox
         self._counters = counters
         self._jitter = jitter
+        self._on_token_renewed = on_token_renewed
         self.failures = 0
         self._apply_pending = False
 
@@ -82,6 +85,8 @@ class ManifestSync:
 
     def _fetched(self, fetch: ManifestFetch) -> None:
         self.failures = 0
+        if fetch.renewed_token is not None:
+            self._on_token_renewed(fetch.renewed_token)
         if fetch.manifest is not None:
             self._consider(fetch.manifest)
         self._due.due_in(JobKind.MANIFEST, self._next_poll(None))
