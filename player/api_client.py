@@ -52,6 +52,15 @@ class TokenRejectedError(ApiError):
     """The device token was refused twice in a row (§25.10, §28.10)."""
 
 
+class ManifestInvalidError(ApiError):
+    """The manifest arrived but fails the wire contract: rejected, not a failed fetch (§28.5).
+    `manifest_etag` is its ETag when the answer names one."""
+
+    def __init__(self, reason: str, status: int, manifest_etag: str | None):
+        super().__init__(reason, status=status)
+        self.manifest_etag = manifest_etag
+
+
 @dataclass(frozen=True)
 class ManifestFetch:
     """A 200 carries a manifest; a 304 carries None (§27.8.1). Either may carry a renewed
@@ -127,8 +136,9 @@ class PlayerApi:
             return ManifestFetch(None, etag, renewed)
         try:
             manifest = Manifest.from_json(_json_body(response))
-        except WireFormatError as exc:
-            raise ApiError(f"invalid manifest: {exc}", status=response.status_code) from exc
+        except (ApiError, WireFormatError) as exc:
+            etag = response.headers.get("ETag", "").removeprefix("W/").strip('"') or None
+            raise ManifestInvalidError(str(exc), response.status_code, etag) from exc
         return ManifestFetch(manifest, manifest.manifest_etag, renewed)
 
     def send_heartbeat(self, body: dict[str, Any]) -> None:

@@ -265,3 +265,24 @@ def test_unreferenced_assets_are_evicted_least_recently_used_first(platform, mak
     assert set(evicted) <= {"a", "b", "c"}
     assert {"d", "e", "f"} <= h.cached_ids()  # current and previous are protected
     assert h.blank_or_error_since_first_content() == 0
+
+
+def test_a_manifest_that_fails_validation_is_rejected_not_a_failed_fetch(platform, make_player):
+    """§28.5 "reject if invalid": MANIFEST_REJECTED once per ETag, playback goes on (issue 15
+    item 14)."""
+    publish_abc(platform)
+    h = make_player()
+    h.warm()
+    platform.publish("e2", [])
+    del platform.state.manifest["validToUtc"]  # a required member missing
+    polls = platform.state.requests["/v1/player/manifest"]
+    h.run_until(lambda: "MANIFEST_REJECTED" in platform.event_types(), limit=120)
+    h.run_until(lambda: platform.state.requests["/v1/player/manifest"] >= polls + 3, limit=120)
+    h.run(5)  # the events outbox flushes
+    rejected = [e for e in platform.state.events if e["eventType"] == "MANIFEST_REJECTED"]
+    assert [e["payload"]["manifestEtag"] for e in rejected] == ["e2"]  # once, though re-polled
+    assert rejected[0]["payload"]["reason"] == "INVALID"
+    assert "MANIFEST_FETCH_FAILED" not in platform.event_types()
+    assert h.player.counters.manifest_fetch_failures == 0
+    assert h.player.current.manifest_etag == "e1"
+    assert h.blank_or_error_since_first_content() == 0
