@@ -127,7 +127,7 @@ class Player:
         self.link = link = Connectivity(network, outbox, on_token_rejected=pairing.token_rejected)
         self.controls = controls = PlayerControls(sync, rotation, assets, clock)
         self.commands = CommandRunner(
-            store, network, jobs, due, outbox, manifests.cadence, controls
+            store, network, jobs, due, outbox, manifests.cadence, controls, jitter
         )
         self._relaunch = host.relaunch_supervision(os.environ)
         self.reports = Reports(

@@ -70,6 +70,27 @@ def test_429_retry_after_is_honoured(platform, make_player):
     assert h.blank_or_error_since_first_content() == 0
 
 
+def test_heartbeats_and_command_polls_honour_retry_after(platform, make_player):
+    """§27.1 "Player behaviour on 429" for the periodic calls too (issue 15 item 5): with a
+    1 s cadence they would otherwise come back every second."""
+    publish_abc(platform)
+    h = make_player()
+    h.warm()
+    requests = platform.state.requests
+    periodic = ("/v1/player/heartbeat", "/v1/player/commands")
+    for status in (429, 503):
+        platform.state.api_fault = (status, 30)
+        counts = {path: requests[path] for path in periodic}
+        h.run_until(lambda c=counts: all(requests[p] > c[p] for p in periodic))  # refused once
+        throttled = {path: requests[path] for path in periodic}
+        h.run(25)
+        assert {path: requests[path] for path in periodic} == throttled
+        platform.state.api_fault = None
+        h.run(10)
+        assert all(requests[path] > throttled[path] for path in periodic)
+    assert h.blank_or_error_since_first_content() == 0
+
+
 def test_cdn_404_and_503_skip_the_missing_item_and_recover(platform, make_player):
     publish_abc(platform)
     platform.state.media_faults["b.png"] = MediaFault("404", remaining=3)
