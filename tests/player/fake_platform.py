@@ -136,6 +136,7 @@ class FakePlatform:
         valid_to: str = "2099-01-01T00:00:00Z",
         next_check: int = 1,
         playlist_id: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         playlist = (
             None
@@ -146,7 +147,7 @@ class FakePlatform:
             "manifestEtag": etag,
             "validToUtc": valid_to,
             "nextCheckSeconds": next_check,
-            "settings": {"runMode": "KIOSK", "orientation": "LANDSCAPE"},
+            "settings": {"runMode": "KIOSK", "orientation": "LANDSCAPE", **(settings or {})},
             "playlist": playlist,
         }
 

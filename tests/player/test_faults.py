@@ -155,6 +155,32 @@ def test_cache_budget_too_small_pauses_downloads_and_keeps_current(platform, mak
     assert h.blank_or_error_since_first_content() == 0
 
 
+def test_the_cache_budget_in_the_manifest_settings_is_applied(platform, make_player):
+    """§11.1: the device's budget comes with its manifest, over the configured default
+    (issue 15 item 7): too small pauses downloads, a larger one resumes them."""
+    items = publish_abc(platform)
+    used = sum(len(platform.state.media[n]) for n in ("a.jpg", "b.png", "c.mp4"))
+    small = {"cacheBudgetBytes": int(used / 0.9) + 200}
+    platform.publish("e1", items, settings=small)
+    h = make_player()  # configured with the 2 GB default
+    h.warm()
+    assert h.player.assets.budget_bytes == small["cacheBudgetBytes"]
+    platform.add_media("big.png", image_bytes((1, 2, 3), "PNG") + b"\0" * 50_000)
+    big = [platform.item("big", "big.png", "IMAGE")]
+    platform.publish("e2", big, settings=small)
+    h.run(10)
+    assert h.player.downloads_paused
+    assert h.cached_ids() == {"a", "b", "c"}
+    beats = len(platform.state.heartbeats)
+    h.run_until(lambda: len(platform.state.heartbeats) > beats)
+    assert platform.state.heartbeats[-1]["cache"]["totalBytes"] == small["cacheBudgetBytes"]
+    platform.publish("e3", big, settings={"cacheBudgetBytes": 10 * 1024**2})
+    h.run_until(lambda: h.player.current.manifest_etag == "e3")
+    assert not h.player.downloads_paused
+    assert "big" in h.cached_ids()
+    assert h.blank_or_error_since_first_content() == 0
+
+
 def test_corrupt_current_manifest_falls_back_to_previous_without_blank(platform, make_player):
     publish_abc(platform)
     first = make_player()
