@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from signage.auth.principal import DevicePrincipal
@@ -56,15 +56,7 @@ def renew(
         return None
     # Never used (a used successor would have revoked `presented`), so never cached: no
     # revocation epoch bump is needed.
-    session.execute(
-        update(DeviceAuthToken)
-        .where(
-            DeviceAuthToken.device_id == device.id,
-            DeviceAuthToken.status == DeviceTokenStatus.ACTIVE,
-            DeviceAuthToken.token_hash != token_digest(presented),
-        )
-        .values(status=DeviceTokenStatus.REVOKED, revoked_at=now)
-    )
+    _revoke_active(session, device.id, now, DeviceAuthToken.token_hash != token_digest(presented))
     return _issue(session, policy, device, now)
 
 
@@ -99,14 +91,7 @@ REVOKED_FLAG = "device_tokens_revoked"
 
 def revoke_for_device(session: Session, device_id: uuid.UUID, now: datetime) -> None:
     session.info[REVOKED_FLAG] = True
-    session.execute(
-        update(DeviceAuthToken)
-        .where(
-            DeviceAuthToken.device_id == device_id,
-            DeviceAuthToken.status == DeviceTokenStatus.ACTIVE,
-        )
-        .values(status=DeviceTokenStatus.REVOKED, revoked_at=now)
-    )
+    _revoke_active(session, device_id, now)
 
 
 def _revoke_predecessors(
@@ -114,12 +99,19 @@ def _revoke_predecessors(
 ) -> None:
     """A renewed token's first use: the tokens it replaces end now."""
     session.info[REVOKED_FLAG] = True
+    _revoke_active(session, device_id, now, DeviceAuthToken.issued_at < issued_before)
+
+
+def _revoke_active(
+    session: Session, device_id: uuid.UUID, now: datetime, *narrower: ColumnElement[bool]
+) -> None:
+    """Revoke the device's active tokens (those matching `narrower` too, when given)."""
     session.execute(
         update(DeviceAuthToken)
         .where(
             DeviceAuthToken.device_id == device_id,
             DeviceAuthToken.status == DeviceTokenStatus.ACTIVE,
-            DeviceAuthToken.issued_at < issued_before,
+            *narrower,
         )
         .values(status=DeviceTokenStatus.REVOKED, revoked_at=now)
     )

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from player.state_machine import PlayerState
-from tests.player.conftest import Harness, publish_abc
+from tests.player.conftest import Harness, MakePlayer, publish_abc
 from tests.player.fake_platform import FakePlatform
 
 STEP = timedelta(days=5)
@@ -22,11 +22,17 @@ def poll_once(h: Harness, platform: FakePlatform) -> None:
     raise AssertionError("no manifest poll and heartbeat within 40 fake seconds")
 
 
-def test_a_screen_plays_for_800_days_renewing_its_token(platform, make_player):
+def playing_with_expiring_tokens(platform: FakePlatform, make_player: MakePlayer) -> Harness:
+    """A playing screen whose token ends a year after now, by the player's clock."""
     publish_abc(platform)
     h = make_player()
     platform.expire_tokens(h.clock.now)
     h.warm()
+    return h
+
+
+def test_a_screen_plays_for_800_days_renewing_its_token(platform, make_player):
+    h = playing_with_expiring_tokens(platform, make_player)
     first_token = platform.state.token
     for _ in range(round(timedelta(days=800) / STEP)):
         h.clock.advance(STEP.total_seconds())
@@ -38,10 +44,7 @@ def test_a_screen_plays_for_800_days_renewing_its_token(platform, make_player):
 
 
 def test_a_lost_renewal_keeps_the_old_token_working(platform, make_player):
-    publish_abc(platform)
-    h = make_player()
-    platform.expire_tokens(h.clock.now)
-    h.warm()
+    h = playing_with_expiring_tokens(platform, make_player)
     old = platform.state.token
     h.clock.advance(timedelta(days=340).total_seconds())
     platform.state.lost_renewals = 1
