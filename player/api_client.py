@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 TIMEOUT_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 5.0
+# §25.7 rotating tokens (docs/player-contract.md): a manifest answer may carry the device's
+# renewed token; the old one works until the new one is first used.
+TOKEN_RENEWAL_HEADER = "X-Device-Token-Renewal"  # noqa: S105 (a header's name)
 
 
 class ApiError(Exception):
@@ -49,12 +52,23 @@ class TokenRejectedError(ApiError):
     """The device token was refused twice in a row (§25.10, §28.10)."""
 
 
+class ManifestInvalidError(ApiError):
+    """The manifest arrived but fails the wire contract: rejected, not a failed fetch (§28.5).
+    `manifest_etag` is its ETag when the answer names one."""
+
+    def __init__(self, reason: str, status: int, manifest_etag: str | None):
+        super().__init__(reason, status=status)
+        self.manifest_etag = manifest_etag
+
+
 @dataclass(frozen=True)
 class ManifestFetch:
-    """A 200 carries a manifest; a 304 carries None (§27.8.1)."""
+    """A 200 carries a manifest; a 304 carries None (§27.8.1). Either may carry a renewed
+    device token (`renewed_token`) the player must keep and send from then on."""
 
     manifest: Manifest | None
     etag: str | None
+    renewed_token: str | None = None
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -117,13 +131,15 @@ class PlayerApi:
         """Conditional GET: a matching ETag yields a 304 and no body."""
         headers = {"If-None-Match": f'"{etag}"'} if etag else {}
         response = self._authed("GET", "/v1/player/manifest", headers=headers)
+        renewed = response.headers.get(TOKEN_RENEWAL_HEADER) or None
         if response.status_code == 304:
-            return ManifestFetch(None, etag)
+            return ManifestFetch(None, etag, renewed)
         try:
             manifest = Manifest.from_json(_json_body(response))
-        except WireFormatError as exc:
-            raise ApiError(f"invalid manifest: {exc}", status=response.status_code) from exc
-        return ManifestFetch(manifest, manifest.manifest_etag)
+        except (ApiError, WireFormatError) as exc:
+            etag = response.headers.get("ETag", "").removeprefix("W/").strip('"') or None
+            raise ManifestInvalidError(str(exc), response.status_code, etag) from exc
+        return ManifestFetch(manifest, manifest.manifest_etag, renewed)
 
     def send_heartbeat(self, body: dict[str, Any]) -> None:
         self._authed("POST", "/v1/player/heartbeat", json=body)

@@ -114,8 +114,9 @@ class Player:
             backend, clock, recorder, manifests, rotation,
         )  # fmt: skip
         self.sync = sync = ManifestSync(
-            store, manifests, cache, rotation, machine, network, jobs, due, outbox, counters, jitter
-        )
+            store, manifests, cache, rotation, machine, network, jobs, due, outbox, counters,
+            jitter, on_token_renewed=lambda token: self.pairing.adopt_renewed_token(token),
+        )  # fmt: skip
         self.assets = assets = AssetSync(
             store, index, cache, manifests, rotation, machine, network, outbox, counters, clock,
             config.cache_budget_bytes,
@@ -126,7 +127,7 @@ class Player:
         self.link = link = Connectivity(network, outbox, on_token_rejected=pairing.token_rejected)
         self.controls = controls = PlayerControls(sync, rotation, assets, clock)
         self.commands = CommandRunner(
-            store, network, jobs, due, outbox, manifests.cadence, controls
+            store, network, jobs, due, outbox, manifests.cadence, controls, jitter
         )
         self._relaunch = host.relaunch_supervision(os.environ)
         self.reports = Reports(

@@ -48,7 +48,7 @@ class AssetSync:
         outbox: Outbox,
         counters: ErrorCounters,
         clock: Clock,
-        budget_bytes: int,
+        default_budget_bytes: int,
     ) -> None:
         self._store = store
         self._index = index
@@ -60,10 +60,15 @@ class AssetSync:
         self._outbox = outbox
         self._counters = counters
         self._clock = clock
-        self._budget_bytes = budget_bytes
+        self._default_budget_bytes = default_budget_bytes  # until a manifest sends one
         self._next_scan = 0.0  # monotonic
         self.paused = False  # the cache budget stops further downloads
         self.pending = 0  # downloads planned or running, for the heartbeat
+
+    @property
+    def budget_bytes(self) -> int:
+        """The device's cache budget from its manifest settings, else the configured one."""
+        return self._manifests.cache_budget(self._default_budget_bytes)
 
     def schedule(self) -> None:
         """Top up the downloads every DOWNLOAD_SCAN_SECONDS while paired and booted."""
@@ -102,7 +107,7 @@ class AssetSync:
         plan = plan_eviction(
             self._index.for_eviction(),
             self._rotation.protected_ids(),
-            self._budget_bytes,
+            self.budget_bytes,
             incoming_bytes=item.file_size_bytes,
         )
         for asset_id in plan.evict:

@@ -127,3 +127,16 @@ class DueTimes:
 def retry_delay(failures: int, error: ApiError, jitter: float) -> float:
     """Exponential backoff (§28.6), never shorter than the server's Retry-After."""
     return max(backoff_seconds(failures, jitter), error.retry_after or 0.0)
+
+
+# Answers that mean "the server is busy or limiting you" (§27.1 "Player behaviour on 429").
+THROTTLED_STATUSES = frozenset({429, 503})
+
+
+def periodic_retry_delay(cadence: float, failures: int, error: ApiError, jitter: float) -> float:
+    """The next heartbeat or command poll after a failure: its cadence as usual, but when the
+    server throttles (429/503) never sooner than Retry-After or, without one, exponential
+    backoff (§27.1 "Player behaviour on 429"; issue 15 item 5)."""
+    if error.status in THROTTLED_STATUSES:
+        return max(cadence, retry_delay(failures, error, jitter))
+    return cadence

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from player import commands
 from player.api_client import ApiError
 from player.asset_sync import AssetSync
-from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind
+from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind, periodic_retry_delay
 from player.clock import Clock
 from player.network import Network
 from player.outbox import Outbox
@@ -37,6 +37,7 @@ class CommandRunner:
         outbox: Outbox,
         cadence: Callable[[], float],
         target: commands.CommandTarget,
+        jitter: float,
     ) -> None:
         self._store = store
         self._network = network
@@ -45,6 +46,8 @@ class CommandRunner:
         self._outbox = outbox
         self._cadence = cadence  # the server's nextCheckSeconds
         self._target = target
+        self._jitter = jitter
+        self._poll_failures = 0
         self._pending: list[Command] = []
         self._processed: set[str] = set()
 
@@ -53,10 +56,13 @@ class CommandRunner:
             fetch = self._network.api.fetch_commands
             self._jobs.start(Job(JobKind.COMMANDS, fetch, self._received, self._poll_failed))
 
-    def _poll_failed(self, _: ApiError) -> None:
-        self._due.due_in(JobKind.COMMANDS, self._cadence())
+    def _poll_failed(self, error: ApiError) -> None:
+        self._poll_failures += 1
+        delay = periodic_retry_delay(self._cadence(), self._poll_failures, error, self._jitter)
+        self._due.due_in(JobKind.COMMANDS, delay)
 
     def _received(self, received: list[Command]) -> None:
+        self._poll_failures = 0
         last = self._store.read_last_command_id()
         queued = {c.command_id for c in self._pending}
         for command in received:

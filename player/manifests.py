@@ -91,6 +91,13 @@ class ManifestSlots:
         manifest = self.staged or self.current or self.previous
         return float(manifest.next_check_seconds) if manifest else DEFAULT_CADENCE_SECONDS
 
+    def cache_budget(self, default_bytes: int) -> int:
+        """The cache budget to keep to (§11.1): the server's per-device value in the newest
+        manifest (a staged one's downloads must fit it), else `default_bytes`."""
+        manifest = self.staged or self.current or self.previous
+        sent = manifest.settings.cache_budget_bytes if manifest else None
+        return sent if sent is not None else default_bytes
+
 
 def etag_of(manifest: Manifest | None) -> str | None:
     return manifest.manifest_etag if manifest is not None else None

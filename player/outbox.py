@@ -15,7 +15,14 @@ from functools import partial
 from typing import Any
 
 from player.api_client import ApiError
-from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind, retry_delay
+from player.background_jobs import (
+    BackgroundJobs,
+    DueTimes,
+    Job,
+    JobKind,
+    periodic_retry_delay,
+    retry_delay,
+)
 from player.clock import Clock
 from player.commands import CommandOutcome
 from player.event_queue import MAX_BATCH, EventQueue
@@ -62,6 +69,7 @@ class Outbox:
         self._heartbeat = heartbeat  # the body describing this instant
         self._events_since_flush = 0
         self._event_failures = 0
+        self._heartbeat_failures = 0
         self._results: list[CommandResult] = []
 
     # ---- events (§27.8.3) ----------------------------------------------------------------
@@ -125,10 +133,13 @@ class Outbox:
 
     def _heartbeat_sent(self, sent: ErrorCounters) -> None:
         self._counters.subtract(sent)
+        self._heartbeat_failures = 0
         self._due.due_in(JobKind.HEARTBEAT, self._cadence())
 
     def _heartbeat_failed(self, error: ApiError) -> None:
-        self._due.due_in(JobKind.HEARTBEAT, self._cadence())
+        self._heartbeat_failures += 1
+        delay = periodic_retry_delay(self._cadence(), self._heartbeat_failures, error, self._jitter)
+        self._due.due_in(JobKind.HEARTBEAT, delay)
 
     # ---- command results (§28.7) ---------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 An unpaired player asks for a pairing code and shows it (with a QR code) until a manager types
 it; an expired code is replaced. A token the server refuses twice (§25.10) is forgotten and the
-player pairs again, playing on from its cache meanwhile.
+player pairs again, playing on from its cache meanwhile. A token the server renews on a
+manifest answer (§25.7) replaces the stored one.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ class Pairing:
         for kind in FIRST_CALLS_AFTER_PAIRING:
             self._due.due_in(kind, 0.0)
         self._machine.dispatch(Paired())
+
+    def adopt_renewed_token(self, token: str) -> None:
+        """§25.7: the server renewed our token. Stored atomically before any request sends it,
+        so a crash leaves the old token (still valid until the new one is used) or the new."""
+        if self.token is None or token == self.token:
+            return  # forgotten meanwhile (CLEAR_TOKEN, re-pairing): not ours any more
+        self._store.write_token(token)
+        self.token = token
+        LOG.info("device token renewed")
 
     def forget_token(self) -> None:
         """CLEAR_TOKEN: back to pairing."""

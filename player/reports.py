@@ -81,7 +81,7 @@ class Reports:
                 loop_count=self._rotation.loop_count,
             ),
             cache=CacheReport(
-                total_bytes=self._config.cache_budget_bytes,
+                total_bytes=self._assets.budget_bytes,
                 used_bytes=sum(a.size_bytes for a in assets),
                 asset_count=len(assets),
                 pending_downloads=self._assets.pending,

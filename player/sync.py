@@ -8,9 +8,10 @@ off with jitter and honour Retry-After (`sync_policy.next_poll_delay`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
-from player.api_client import ApiError, ManifestFetch
+from player.api_client import ApiError, ManifestFetch, ManifestInvalidError
 from player.asset_cache import AssetCache
 from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind
 from player.downloads import remove_partial_files
@@ -45,6 +46,7 @@ class ManifestSync:
         outbox: Outbox,
         counters: ErrorCounters,
         jitter: float,
+        on_token_renewed: Callable[[str], None],
     ) -> None:
         self._store = store
         self._manifests = manifests
@@ -57,8 +59,10 @@ class ManifestSync:
         self._outbox = outbox
         self._counters = counters
         self._jitter = jitter
+        self._on_token_renewed = on_token_renewed
         self.failures = 0
         self._apply_pending = False
+        self._rejected_etag: str | None = None  # the invalid manifest last reported
 
     # ---- polling (§28.6) -----------------------------------------------------------------
 
@@ -82,6 +86,8 @@ class ManifestSync:
 
     def _fetched(self, fetch: ManifestFetch) -> None:
         self.failures = 0
+        if fetch.renewed_token is not None:
+            self._on_token_renewed(fetch.renewed_token)
         if fetch.manifest is not None:
             self._consider(fetch.manifest)
         self._due.due_in(JobKind.MANIFEST, self._next_poll(None))
@@ -101,9 +107,26 @@ class ManifestSync:
 
     def _fetch_failed(self, error: ApiError) -> None:
         self.failures += 1
+        if isinstance(error, ManifestInvalidError):
+            self._reject_invalid(error)
+            return
         self._counters.manifest_fetch_failures += 1
         payload = {"httpStatus": error.status, "reason": error.reason}
         self._outbox.emit("MANIFEST_FETCH_FAILED", "WARNING", payload)
+        self._due.due_in(JobKind.MANIFEST, self._next_poll(error))
+
+    def _reject_invalid(self, error: ManifestInvalidError) -> None:
+        """§28.5 "reject if invalid": the fetch worked, the document did not. Reported once
+        per ETag (the server sends it again at every poll); polls back off meanwhile."""
+        if error.manifest_etag is None or error.manifest_etag != self._rejected_etag:
+            LOG.warning("rejected invalid manifest %s: %s", error.manifest_etag, error.reason)
+            payload = {
+                "manifestEtag": error.manifest_etag,
+                "reason": "INVALID",
+                "detail": error.reason,
+            }
+            self._outbox.emit("MANIFEST_REJECTED", "WARNING", payload)
+        self._rejected_etag = error.manifest_etag
         self._due.due_in(JobKind.MANIFEST, self._next_poll(error))
 
     def _next_poll(self, error: ApiError | None) -> float:

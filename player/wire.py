@@ -104,7 +104,8 @@ class Playlist:
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """Runtime settings of §27.8.1 / §28.11; only orientation changes what this player draws."""
+    """Runtime settings of §27.8.1 / §28.11; orientation changes what this player draws, the
+    cache budget (§11.1, None when the server sends none) what it keeps on disk."""
 
     run_mode: str = "SHARED"
     launch_on_boot: bool = True
@@ -112,6 +113,7 @@ class DeviceSettings:
     keep_awake: bool = True
     watchdog_return_to_foreground: bool = False
     orientation: str = "LANDSCAPE"
+    cache_budget_bytes: int | None = None
 
     @classmethod
     def from_json(cls, value: object) -> DeviceSettings:
@@ -126,7 +128,16 @@ class DeviceSettings:
                 data.get("watchdogReturnToForeground", defaults.watchdog_return_to_foreground)
             ),
             orientation=str(data.get("orientation", defaults.orientation)),
+            cache_budget_bytes=_cache_budget(data.get("cacheBudgetBytes")),
         )
+
+
+def _cache_budget(value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int or value <= 0:  # bool is an int subclass: refuse it too
+        raise WireFormatError("settings.cacheBudgetBytes must be a positive integer")
+    return value
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     device_token_days: int = Field(default=365, ge=1)
+    # §25.7 rotating device tokens: a token this close to its end is renewed on the device's
+    # next manifest poll (issue 15 item 1); kept under half the lifetime by TokenPolicy.
+    device_token_renew_days: int = Field(default=30, ge=1)
 
     demo_password: SecretStr | None = None
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CurrentDevice, DeviceAudit
+from api.auth import CurrentDevice, DeviceAudit, bearer_token
 from api.deps import ContextDep, NowDep, SessionDep
 from api.openapi import sends_etag
 from api.problems import DATABASE_UNAVAILABLE_ERRORS, raises
@@ -26,7 +26,7 @@ from api.schemas.player import (
     PlayerCommandsOut,
 )
 from signage.auth.principal import DevicePrincipal
-from signage.devices import commands
+from signage.devices import commands, tokens
 from signage.errors import (
     ConflictError,
     RateLimitedError,
@@ -43,6 +43,16 @@ log = logging.getLogger(__name__)
 # §27.8.3 answers a batch with 204 and no body; events skipped on their own are named here as
 # a structured-field list (RFC 8941): `3;reason="...", 7;reason="..."` (indexes in the batch).
 SKIPPED_EVENTS_HEADER = "X-Skipped-Events"
+# §25.7 rotating device tokens (issue 15 item 1): a manifest answer (200 or 304) to a token near
+# its end carries its successor here; the old token works until the new one is first used.
+TOKEN_RENEWAL_HEADER = "X-Device-Token-Renewal"  # noqa: S105 (a header's name)
+_RENEWAL_DOC = {
+    TOKEN_RENEWAL_HEADER: {
+        "description": "A renewed device token, sent when yours is within its renewal window: "
+        "store it and send it from the next request on (docs/player-contract.md)",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _limit(
@@ -55,7 +65,13 @@ def _limit(
     "/manifest",
     summary="What to play (§27.8.1); If-None-Match with the last manifestEtag gives a 304",
     response_model=ManifestOut,
-    responses={304: {"description": "Not modified: keep the manifest you have; no body"}},
+    responses={
+        200: {"headers": _RENEWAL_DOC},
+        304: {
+            "description": "Not modified: keep the manifest you have; no body",
+            "headers": _RENEWAL_DOC,
+        },
+    },
 )
 @sends_etag
 @raises(RateLimitedError, ServiceUnavailableError)
@@ -79,12 +95,24 @@ def manifest(
         current = _last_good(service.last_good(device.device_id))
         degraded = True
     headers = {"ETag": f'"{current.etag}"', "Cache-Control": "no-cache"}
+    if not degraded:
+        headers |= _token_renewal(request, context, session, now)
     if _matches(if_none_match, current.etag):
         return Response(status_code=304, headers=headers)
     body = service.body(current, device.device_id, now, degraded=degraded)
     if not degraded:
         service.remember(device.device_id, current)
     return JSONResponse(body, headers=headers)
+
+
+def _token_renewal(
+    request: Request, context: ContextDep, session: SessionDep, now: datetime
+) -> dict[str, str]:
+    renewed = tokens.renew(session, context.tokens, bearer_token(request), now)
+    if renewed is None:
+        return {}
+    # A credential in the answer: no cache along the way may keep it.
+    return {TOKEN_RENEWAL_HEADER: renewed.token, "Cache-Control": "no-store"}
 
 
 def _log_resolution_failure(device: DevicePrincipal, failure: Exception) -> None:

@@ -112,6 +112,11 @@ class ManifestSettingsOut(ApiModel):
     keep_awake: bool
     watchdog_return_to_foreground: bool
     orientation: Orientation
+    # Optional: absent from a last-good manifest kept before it was sent (§31.9).
+    cache_budget_bytes: int | None = Field(
+        default=None,
+        description="The device's cache budget (§11.1): the player evicts to stay within it",
+    )
 
 
 class ManifestItemOut(ApiModel):

@@ -193,7 +193,13 @@ def _decode(key: SigningKey, token: str, now: datetime, *, expected_type: str) -
             algorithms=[ALGORITHM],
             audience=key.audience,
             issuer=key.issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "jti", "typ"], "verify_exp": False},
+            # Time claims are checked against the injected clock below, not the machine's.
+            options={
+                "require": ["exp", "iat", "iss", "aud", "jti", "typ"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise AuthenticationError("The token is invalid.") from exc
@@ -216,6 +222,8 @@ class TokenPolicy:
     access_lifetime: timedelta
     refresh_lifetime: timedelta
     device_lifetime: timedelta
+    # How long before its end a device token is renewed (§25.7 rotating tokens).
+    device_renewal_window: timedelta = timedelta(days=30)
 
 
 def token_policy(settings: Settings) -> TokenPolicy:
@@ -224,4 +232,8 @@ def token_policy(settings: Settings) -> TokenPolicy:
         access_lifetime=timedelta(minutes=settings.access_token_minutes),
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
         device_lifetime=timedelta(days=settings.device_token_days),
+        # Never more than half the lifetime, so a fresh token is not itself due for renewal.
+        device_renewal_window=timedelta(
+            days=min(settings.device_token_renew_days, settings.device_token_days / 2)
+        ),
     )

@@ -1,14 +1,20 @@
 """Device tokens (§25.3, §25.7): a JWT the player presents, plus a hashed record per token so
-removing a device, moving it to another venue or disabling its tenant revokes it at once."""
+removing a device, moving it to another venue or disabling its tenant revokes it at once.
+
+Tokens rotate (§25.7 "rotating tokens with renewal", issue 15 item 1): a token within its
+renewal window is given a successor on the device's manifest poll. The presented token stays
+valid until the successor is first used, so a device that loses the answer is not locked out;
+that first use revokes every older token of the device.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from signage.auth.principal import DevicePrincipal
 from signage.auth.tokens import TokenPolicy, decode_device_token, issue_device_token, token_digest
@@ -28,6 +34,35 @@ def issue_for(
 ) -> IssuedDeviceToken:
     """Issue a new token for `device`, revoking every earlier one (one live token per device)."""
     revoke_for_device(session, device.id, now)
+    return _issue(session, policy, device, now)
+
+
+def renewal_due(expires_at: datetime, now: datetime, window: timedelta) -> bool:
+    """Whether a token ending at `expires_at` is close enough to its end to be renewed."""
+    return expires_at - now <= window
+
+
+def renew(
+    session: Session, policy: TokenPolicy, presented: str, now: datetime
+) -> IssuedDeviceToken | None:
+    """A successor for `presented` (already authenticated) when it is due for renewal, else
+    None. The presented token stays active; a successor offered earlier and never used (the
+    device lost that answer) is replaced, so a device has at most two live tokens."""
+    claims = decode_device_token(policy.key, presented, now)
+    if not renewal_due(claims.expires_at, now, policy.device_renewal_window):
+        return None
+    device = session.get(Device, claims.device_id)
+    if device is None:
+        return None
+    # Never used (a used successor would have revoked `presented`), so never cached: no
+    # revocation epoch bump is needed.
+    _revoke_active(session, device.id, now, DeviceAuthToken.token_hash != token_digest(presented))
+    return _issue(session, policy, device, now)
+
+
+def _issue(
+    session: Session, policy: TokenPolicy, device: Device, now: datetime
+) -> IssuedDeviceToken:
     token, expires_at = issue_device_token(
         policy.key,
         device_id=device.id,
@@ -56,11 +91,27 @@ REVOKED_FLAG = "device_tokens_revoked"
 
 def revoke_for_device(session: Session, device_id: uuid.UUID, now: datetime) -> None:
     session.info[REVOKED_FLAG] = True
+    _revoke_active(session, device_id, now)
+
+
+def _revoke_predecessors(
+    session: Session, device_id: uuid.UUID, issued_before: datetime, now: datetime
+) -> None:
+    """A renewed token's first use: the tokens it replaces end now."""
+    session.info[REVOKED_FLAG] = True
+    _revoke_active(session, device_id, now, DeviceAuthToken.issued_at < issued_before)
+
+
+def _revoke_active(
+    session: Session, device_id: uuid.UUID, now: datetime, *narrower: ColumnElement[bool]
+) -> None:
+    """Revoke the device's active tokens (those matching `narrower` too, when given)."""
     session.execute(
         update(DeviceAuthToken)
         .where(
             DeviceAuthToken.device_id == device_id,
             DeviceAuthToken.status == DeviceTokenStatus.ACTIVE,
+            *narrower,
         )
         .values(status=DeviceTokenStatus.REVOKED, revoked_at=now)
     )
@@ -72,15 +123,32 @@ def authenticate(
     """Signature and claims first (no I/O), then one unique-index lookup that also sees the
     device's and tenant's state, so a revocation is effective on the very next request."""
     claims = decode_device_token(policy.key, token, now)
+    older = aliased(DeviceAuthToken)
+    supersedes = (
+        exists()
+        .where(
+            older.device_id == DeviceAuthToken.device_id,
+            older.status == DeviceTokenStatus.ACTIVE,
+            older.issued_at < DeviceAuthToken.issued_at,
+        )
+        .label("supersedes")
+    )
     row = session.execute(
-        select(DeviceAuthToken.status, Device.status, Device.venue_id, Tenant.status)
+        select(
+            DeviceAuthToken.status,
+            Device.status,
+            Device.venue_id,
+            Tenant.status,
+            DeviceAuthToken.issued_at,
+            supersedes,
+        )
         .join(Device, Device.id == DeviceAuthToken.device_id)
         .join(Tenant, Tenant.id == DeviceAuthToken.tenant_id)
         .where(DeviceAuthToken.token_hash == token_digest(token))
     ).one_or_none()
     if row is None:
         raise AuthenticationError("The device token is not recognised; pair the device again.")
-    token_status, device_status, venue_id, tenant_status = row
+    token_status, device_status, venue_id, tenant_status, issued_at, supersedes_older = row
     if (
         token_status is not DeviceTokenStatus.ACTIVE
         or device_status is not DeviceLifecycle.ACTIVE
@@ -88,4 +156,6 @@ def authenticate(
         or venue_id != claims.venue_id
     ):
         raise AuthenticationError("The device token has been revoked; pair the device again.")
+    if supersedes_older:
+        _revoke_predecessors(session, claims.device_id, issued_at, now)
     return DevicePrincipal(claims.device_id, claims.venue_id, claims.tenant_id)

@@ -166,6 +166,8 @@ def device_settings(device: Device) -> dict[str, Any]:
         "keepAwake": device.keep_awake,
         "watchdogReturnToForeground": device.watchdog_return_to_foreground,
         "orientation": str(device.orientation),
+        # §11.1 "a cacheBudgetBytes hint in settings" (issue 15 item 7): the player evicts to it.
+        "cacheBudgetBytes": device.cache_budget_bytes,
     }
 
 

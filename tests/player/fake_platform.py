@@ -2,7 +2,8 @@
 
 Served by uvicorn on 127.0.0.1 in a thread. Tests change its content and switch faults on and
 off: API 503 / 429 with Retry-After, CDN 404 / 503, truncated and corrupt bodies, a dropped
-network (the server stops listening), a revoked token.
+network (the server stops listening), a revoked token. Tokens rotate like the real API's
+(§25.7) once a test gives the fake a clock (`expire_tokens`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 PROBLEM = "application/problem+json"
+TOKEN_RENEWAL_HEADER = "X-Device-Token-Renewal"
 
 
 def free_port() -> int:
@@ -56,6 +58,16 @@ class FakeState:
     requests: Counter[str] = field(default_factory=Counter)
     pairings: dict[str, dict[str, Any]] = field(default_factory=dict)
     range_requests: int = 0
+    # Token rotation (§25.7), off until `expire_tokens`: `token` is accepted until it ends; a
+    # manifest answer within `renewal_window` of the end offers `successor`, which replaces
+    # `token` at its first use (the old one is refused from then on).
+    clock: Callable[[], datetime] | None = None
+    token_lifetime: timedelta = timedelta(days=365)
+    renewal_window: timedelta = timedelta(days=30)
+    token_expires_at: datetime | None = None
+    successor: str | None = None
+    renewals: int = 0
+    lost_renewals: int = 0  # how many answers offering a successor lose the header on the way
 
 
 class FakePlatform:
@@ -124,6 +136,7 @@ class FakePlatform:
         valid_to: str = "2099-01-01T00:00:00Z",
         next_check: int = 1,
         playlist_id: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         playlist = (
             None
@@ -134,9 +147,14 @@ class FakePlatform:
             "manifestEtag": etag,
             "validToUtc": valid_to,
             "nextCheckSeconds": next_check,
-            "settings": {"runMode": "KIOSK", "orientation": "LANDSCAPE"},
+            "settings": {"runMode": "KIOSK", "orientation": "LANDSCAPE", **(settings or {})},
             "playlist": playlist,
         }
+
+    def expire_tokens(self, clock: Callable[[], datetime]) -> None:
+        """From now on tokens end `token_lifetime` after issue, by `clock`, and are renewed."""
+        self.state.clock = clock
+        self.state.token_expires_at = clock() + self.state.token_lifetime
 
     def event_types(self) -> list[str]:
         return [e["eventType"] for e in self.state.events]
@@ -167,11 +185,37 @@ class FakePlatform:
         return JSONResponse(body, status, headers=headers, media_type=PROBLEM)
 
     def _unauthorized(self, request: Request) -> Response | None:
-        expected = f"Bearer {self.state.token}" if self.state.token else None
-        if expected is None or request.headers.get("authorization") != expected:
+        state = self.state
+        presented = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if state.successor is not None and presented == state.successor:
+            self._adopt_successor()
+        expired = state.clock is not None and (
+            state.token_expires_at is None or state.clock() >= state.token_expires_at
+        )
+        if not state.token or presented != state.token or expired:
             body = {"title": "Invalid token", "status": 401}
             return JSONResponse(body, 401, media_type=PROBLEM)
         return None
+
+    def _adopt_successor(self) -> None:
+        """The successor's first use ends the token it replaces."""
+        assert self.state.clock is not None
+        self.state.token, self.state.successor = self.state.successor, None
+        self.state.token_expires_at = self.state.clock() + self.state.token_lifetime
+
+    def _renewal(self) -> dict[str, str]:
+        """A fresh successor when the token is near its end (an unused one is replaced)."""
+        state = self.state
+        if state.clock is None or state.token_expires_at is None:
+            return {}
+        if state.token_expires_at - state.clock() > state.renewal_window:
+            return {}
+        state.successor = f"tok-{uuid.uuid4()}"
+        state.renewals += 1
+        if state.lost_renewals > 0:
+            state.lost_renewals -= 1
+            return {}
+        return {TOKEN_RENEWAL_HEADER: state.successor, "Cache-Control": "no-store"}
 
     async def _pairing_start(self, request: Request) -> Response:
         if (fault := self._fault(request)) is not None:
@@ -203,6 +247,8 @@ class FakePlatform:
             return JSONResponse({"status": "PENDING"})
         pairing["done"] = True
         self.state.token = f"tok-{uuid.uuid4()}"
+        if self.state.clock is not None:
+            self.state.token_expires_at = self.state.clock() + self.state.token_lifetime
         return JSONResponse(
             {"status": "COMPLETED", "deviceId": "dev_1", "deviceToken": self.state.token}
         )
@@ -213,10 +259,10 @@ class FakePlatform:
         manifest = self.state.manifest
         if manifest is None:
             return JSONResponse({"title": "No venue", "status": 404}, 404, media_type=PROBLEM)
-        etag = f'"{manifest["manifestEtag"]}"'
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={"ETag": etag})
-        return JSONResponse(manifest, headers={"ETag": etag})
+        headers = {"ETag": f'"{manifest["manifestEtag"]}"', **self._renewal()}
+        if request.headers.get("if-none-match") == headers["ETag"]:
+            return Response(status_code=304, headers=headers)
+        return JSONResponse(manifest, headers=headers)
 
     async def _heartbeat(self, request: Request) -> Response:
         if (refused := self._fault(request) or self._unauthorized(request)) is not None:

@@ -70,6 +70,27 @@ def test_429_retry_after_is_honoured(platform, make_player):
     assert h.blank_or_error_since_first_content() == 0
 
 
+def test_heartbeats_and_command_polls_honour_retry_after(platform, make_player):
+    """§27.1 "Player behaviour on 429" for the periodic calls too (issue 15 item 5): with a
+    1 s cadence they would otherwise come back every second."""
+    publish_abc(platform)
+    h = make_player()
+    h.warm()
+    requests = platform.state.requests
+    periodic = ("/v1/player/heartbeat", "/v1/player/commands")
+    for status in (429, 503):
+        platform.state.api_fault = (status, 30)
+        counts = {path: requests[path] for path in periodic}
+        h.run_until(lambda c=counts: all(requests[p] > c[p] for p in periodic))  # refused once
+        throttled = {path: requests[path] for path in periodic}
+        h.run(25)
+        assert {path: requests[path] for path in periodic} == throttled
+        platform.state.api_fault = None
+        h.run(10)
+        assert all(requests[path] > throttled[path] for path in periodic)
+    assert h.blank_or_error_since_first_content() == 0
+
+
 def test_cdn_404_and_503_skip_the_missing_item_and_recover(platform, make_player):
     publish_abc(platform)
     platform.state.media_faults["b.png"] = MediaFault("404", remaining=3)
@@ -131,6 +152,32 @@ def test_cache_budget_too_small_pauses_downloads_and_keeps_current(platform, mak
     assert h.player.downloads_paused
     assert {a.asset_id for a in h.player.index.all()} == {"a", "b", "c"}
     assert h.player.current.manifest_etag == "e1"
+    assert h.blank_or_error_since_first_content() == 0
+
+
+def test_the_cache_budget_in_the_manifest_settings_is_applied(platform, make_player):
+    """§11.1: the device's budget comes with its manifest, over the configured default
+    (issue 15 item 7): too small pauses downloads, a larger one resumes them."""
+    items = publish_abc(platform)
+    used = sum(len(platform.state.media[n]) for n in ("a.jpg", "b.png", "c.mp4"))
+    small = {"cacheBudgetBytes": int(used / 0.9) + 200}
+    platform.publish("e1", items, settings=small)
+    h = make_player()  # configured with the 2 GB default
+    h.warm()
+    assert h.player.assets.budget_bytes == small["cacheBudgetBytes"]
+    platform.add_media("big.png", image_bytes((1, 2, 3), "PNG") + b"\0" * 50_000)
+    big = [platform.item("big", "big.png", "IMAGE")]
+    platform.publish("e2", big, settings=small)
+    h.run(10)
+    assert h.player.downloads_paused
+    assert h.cached_ids() == {"a", "b", "c"}
+    beats = len(platform.state.heartbeats)
+    h.run_until(lambda: len(platform.state.heartbeats) > beats)
+    assert platform.state.heartbeats[-1]["cache"]["totalBytes"] == small["cacheBudgetBytes"]
+    platform.publish("e3", big, settings={"cacheBudgetBytes": 10 * 1024**2})
+    h.run_until(lambda: h.player.current.manifest_etag == "e3")
+    assert not h.player.downloads_paused
+    assert "big" in h.cached_ids()
     assert h.blank_or_error_since_first_content() == 0
 
 
@@ -264,4 +311,25 @@ def test_unreferenced_assets_are_evicted_least_recently_used_first(platform, mak
                if e["eventType"] == "CACHE_EVICTION"]  # fmt: skip
     assert set(evicted) <= {"a", "b", "c"}
     assert {"d", "e", "f"} <= h.cached_ids()  # current and previous are protected
+    assert h.blank_or_error_since_first_content() == 0
+
+
+def test_a_manifest_that_fails_validation_is_rejected_not_a_failed_fetch(platform, make_player):
+    """§28.5 "reject if invalid": MANIFEST_REJECTED once per ETag, playback goes on (issue 15
+    item 14)."""
+    publish_abc(platform)
+    h = make_player()
+    h.warm()
+    platform.publish("e2", [])
+    del platform.state.manifest["validToUtc"]  # a required member missing
+    polls = platform.state.requests["/v1/player/manifest"]
+    h.run_until(lambda: "MANIFEST_REJECTED" in platform.event_types(), limit=120)
+    h.run_until(lambda: platform.state.requests["/v1/player/manifest"] >= polls + 3, limit=120)
+    h.run(5)  # the events outbox flushes
+    rejected = [e for e in platform.state.events if e["eventType"] == "MANIFEST_REJECTED"]
+    assert [e["payload"]["manifestEtag"] for e in rejected] == ["e2"]  # once, though re-polled
+    assert rejected[0]["payload"]["reason"] == "INVALID"
+    assert "MANIFEST_FETCH_FAILED" not in platform.event_types()
+    assert h.player.counters.manifest_fetch_failures == 0
+    assert h.player.current.manifest_etag == "e1"
     assert h.blank_or_error_since_first_content() == 0

@@ -27,6 +27,9 @@ def test_null_playlist_is_a_valid_manifest_with_no_items():
         lambda b: b["playlist"]["items"][0].update(type="AUDIO"),
         lambda b: b["playlist"]["items"][0].update(checksumSha256="xyz"),
         lambda b: b.update(playlist=[]),
+        lambda b: b["settings"].update(cacheBudgetBytes=0),
+        lambda b: b["settings"].update(cacheBudgetBytes=True),
+        lambda b: b["settings"].update(cacheBudgetBytes="2GB"),
     ],
 )
 def test_schema_violations_are_rejected(mutate):
@@ -49,3 +52,10 @@ def test_the_screen_extension_becomes_one_label_and_is_optional():
     assert Manifest.from_json(body).screen_label is None
     body["screen"] = "not an object"
     assert Manifest.from_json(body).screen_label is None
+
+
+def test_the_cache_budget_setting_is_optional():
+    body = manifest_json("e:1", None)
+    assert Manifest.from_json(body).settings.cache_budget_bytes is None
+    body["settings"]["cacheBudgetBytes"] = 1024**3
+    assert Manifest.from_json(body).settings.cache_budget_bytes == 1024**3

@@ -373,3 +373,25 @@ def test_the_manifest_names_the_screen_and_a_rename_reaches_it_at_the_next_poll(
         "deviceName": "Garden screen",
         "venueName": "The Fortescue",
     }
+
+
+def test_the_device_cache_budget_reaches_the_screen_at_the_next_poll(
+    client: TestClient, screen: PairedDevice, clock: FakeClock, as_role: Signer, demo: Demo
+) -> None:
+    """§11.1's `cacheBudgetBytes` hint in settings (issue 15 item 7)."""
+    first = fetch(client, screen, clock)
+    assert first.json()["settings"]["cacheBudgetBytes"] == 2 * 1024**3  # the §11.1 default
+    etag = first.json()["manifestEtag"]
+    manager = as_role("manager")
+    device_url = f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}"
+    version = client.get(device_url, headers=manager).headers["etag"]
+    changed = client.patch(
+        device_url,
+        json={"cacheBudgetBytes": 1024**3},
+        headers={**manager, "If-Match": version},
+    )
+    assert changed.status_code == 200, changed.text
+    after = fetch(client, screen, clock, etag)
+    assert after.status_code == 200
+    assert after.json()["settings"]["cacheBudgetBytes"] == 1024**3
+    assert after.json()["manifestEtag"] != etag
