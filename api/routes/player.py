@@ -212,15 +212,18 @@ def poll_commands(
 
 
 @router.post("/commands/{commandId}/result", status_code=204, summary="Acknowledge a command")
-@raises(ConflictError)
+@raises(ConflictError, RateLimitedError)
 def command_result(
     commandId: uuid.UUID,
     body: CommandResultIn,
+    request: Request,
     device: CurrentDevice,
+    context: ContextDep,
     session: SessionDep,
     now: NowDep,
     who: DeviceAudit,
 ) -> Response:
+    _limit(request, context, device, LimitCategory.COMMAND_RESULTS_PER_DEVICE)
     commands.record_result(
         session,
         device,

@@ -535,3 +535,23 @@ def _removals(database: Database, device_id: uuid.UUID) -> list[AuditEntry]:
                 )
             )
         )
+
+
+# -- §27.1 "Response headers on all requests" (issue 15 item 13) --------------------------------
+RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_answer_carries_the_rate_limit_headers(
+    harness: Harness, method: str, path: str
+) -> None:
+    """Allowed, refused (401, 403, 404) and malformed (422) answers alike."""
+    url = path_for(path, harness, Target.OWN_VENUE)
+    missing = []
+    for actor in ("anonymous", "device", "viewer", "admin"):
+        body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
+        response = harness.client.request(method, url, headers=harness.headers(actor), json=body)
+        absent = [name for name in RATE_LIMIT_HEADERS if name not in response.headers]
+        if absent:
+            missing.append(f"{actor}: {response.status_code} without {absent}")
+    assert not missing, "\n".join(missing)
