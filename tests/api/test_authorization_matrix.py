@@ -102,6 +102,9 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/library/assets/uploads/{uploadId}/complete"): Policy.LIBRARY_EDIT,
     ("GET", "/v1/library/assets/{assetId}"): Policy.LIBRARY_READ,
     ("DELETE", "/v1/library/assets/{assetId}"): Policy.LIBRARY_EDIT,
+    # §13.3's unscoped paths: the upload's or asset's own scope decides (issue 15 item 11).
+    ("POST", "/v1/assets/uploads/{uploadId}/complete"): Policy.VENUE_EDIT,
+    ("GET", "/v1/assets/{assetId}"): Policy.VENUE_READ,
     ("GET", "/v1/venues/{venueId}/assets"): Policy.VENUE_READ,
     ("POST", "/v1/venues/{venueId}/assets/uploads"): Policy.VENUE_EDIT,
     ("POST", "/v1/venues/{venueId}/assets/uploads/{uploadId}/complete"): Policy.VENUE_EDIT,
@@ -421,8 +424,8 @@ def path_for(template: str, harness: Harness, target: Target) -> str:
 
 
 def targets_of(path: str) -> list[Target]:
-    if "{tenantId}" in path or "{venueId}" in path:
-        return list(Target)
+    if "{tenantId}" in path or "{venueId}" in path or path.startswith("/v1/assets/"):
+        return list(Target)  # /v1/assets/...: the target venue's own upload and asset
     if path.startswith("/v1/library/") and "{" in path:
         return [Target.OWN_VENUE, Target.OTHER_TENANT]  # the tenant's own vs another's asset
     return [Target.OWN_VENUE]
