@@ -40,8 +40,8 @@ from api.schemas.playlists import (
 from signage.content.scope import LibraryScope
 from signage.db.models import Playlist
 from signage.enums import PresenceResourceType
-from signage.errors import RateLimitedError
-from signage.playlists import drafts, publishing
+from signage.errors import ConflictError, RateLimitedError
+from signage.playlists import deletion, drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
 from signage.presence import Resource
 from signage.ratelimit import LimitCategory
@@ -168,6 +168,22 @@ def add_playlist_routes(
             items=[_summary(p, counts.get(p.id, 0)) for p in found.items],
             next_cursor=found.next_cursor,
         )
+
+    @router.delete(
+        "/{playlistId}",
+        status_code=204,
+        summary="Delete a playlist nothing uses; 409 names where it is used (context.usedBy)",
+    )
+    @raises(ConflictError)
+    def delete_playlist(
+        playlistId: uuid.UUID,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> Response:
+        deletion.delete_playlist(session, scope, playlistId, now=now, who=who)
+        return Response(status_code=204)
 
     @router.post("", status_code=201, summary=f"Create a playlist in {where}")
     @sends_etag
