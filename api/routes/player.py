@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentDevice, DeviceAudit
-from api.deps import ContextDep, NowDep, SessionDep
+from api.deps import ContextDep, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.problems import DATABASE_UNAVAILABLE_ERRORS, raises
 from api.ratelimit import enforce
@@ -199,15 +199,18 @@ def poll_commands(
     context: ContextDep,
     session: SessionDep,
     now: NowDep,
+    page: PageQuery,
 ) -> PlayerCommandsOut:
     _limit(request, context, device, LimitCategory.COMMANDS_PER_DEVICE)
+    found = commands.poll(session, device, now, page)
     return PlayerCommandsOut(
         items=[
             PlayerCommandOut(
                 command_id=c.id, type=c.type, parameters=c.parameters, issued_at_utc=c.issued_at
             )
-            for c in commands.poll(session, device, now)
-        ]
+            for c in found.items
+        ],
+        next_cursor=found.next_cursor,
     )
 
 
