@@ -15,7 +15,7 @@ from api.media_origin import create_media_origin
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.ratelimit import TenantLimitOverrides
+from api.ratelimit import TenantLimitOverrides, count_malformed_requests
 from api.routes import (
     assets,
     auth,
@@ -80,6 +80,7 @@ def create_app(
     app.state.context = context
     app.state.tenant_limit_overrides = TenantLimitOverrides()
     install_problem_handlers(app)
+    count_malformed_requests(app)
     # Outermost last: request context (request id, headers, access log), then the in-flight
     # cap, then the body limit, so a request holds its slot while its body arrives.
     app.add_middleware(BodyLimitMiddleware)

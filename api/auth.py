@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.context import AppContext
 from api.deps import ContextDep, SessionDep
 from api.problems import raises
-from api.ratelimit import client_ip_address, enforce
+from api.ratelimit import client_ip_address, enforce, enforce_unattributed
 from signage.audit import AuditContext
 from signage.auth import sessions
 from signage.auth.policy import VenueAction, authorize_venue, venue_hidden
@@ -48,10 +48,14 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-@raises(AuthenticationError)
+@raises(AuthenticationError, RateLimitedError)
 def current_user(request: Request, context: ContextDep, session: SessionDep) -> UserPrincipal:
     """The user a management request acts as (§25.5 step 1). Device tokens are refused."""
-    claims = unrevoked_claims(context, session, bearer_token(request))
+    try:
+        claims = unrevoked_claims(context, session, bearer_token(request))
+    except AuthenticationError:
+        enforce_unattributed(request, context)  # a 401 carries X-RateLimit-* too (§27.1)
+        raise
     principal = principal_from_claims(session, claims)
     request.state.principal = principal
     return principal
@@ -168,7 +172,7 @@ VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
 VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
 
 
-@raises(AuthenticationError)
+@raises(AuthenticationError, RateLimitedError)
 async def current_device(
     request: Request, context: ContextDep, session: SessionDep
 ) -> DevicePrincipal:
@@ -176,14 +180,20 @@ async def current_device(
     The signature and expiry are checked every time, on the event loop (CPU only); the
     database check is cached until the next revocation (api.device_token_cache) and, on a
     miss, runs in the thread pool."""
-    token = bearer_token(request)
-    claims = decode_device_token(context.tokens.key, token, context.clock())
-    digest = token_digest(token)
-    cache = context.device_tokens
-    cached = cache.get(digest) if cache.in_process else await run_in_threadpool(cache.get, digest)
-    if cached is not None and cached.device_id == claims.device_id:
-        return cached
-    return await run_in_threadpool(_authenticate_device, context, session, token, digest)
+    try:
+        token = bearer_token(request)
+        claims = decode_device_token(context.tokens.key, token, context.clock())
+        digest = token_digest(token)
+        cache = context.device_tokens
+        in_pool = run_in_threadpool
+        cached = cache.get(digest) if cache.in_process else await in_pool(cache.get, digest)
+        if cached is not None and cached.device_id == claims.device_id:
+            return cached
+        return await in_pool(_authenticate_device, context, session, token, digest)
+    except AuthenticationError:
+        # A 401 carries X-RateLimit-* too (§27.1); counted per address, not per device.
+        await run_in_threadpool(enforce_unattributed, request, context)
+        raise
 
 
 def _authenticate_device(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -230,12 +231,38 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
+# The path's last segment when it acts on the resource read at the path before it.
+_ACTIONS_ON_READ_RESOURCE = re.compile(r"/(publish|rollback|items|reorder)$")
+
+
+def etag_source(path: str) -> str:
+    """The GET whose `ETag` an `If-Match` on `path` must carry: the resource itself, its
+    playlist for publish/rollback/items/reorder, the venue's schedule set for slot changes."""
+    if "/scheduleset" in path:
+        return path[: path.index("/scheduleset") + len("/scheduleset")]
+    return _ACTIONS_ON_READ_RESOURCE.sub("", path)
+
+
+def precondition_required(path: str) -> tuple[str, dict[str, str]]:
+    """A 428's detail and context: which header to send and where its value comes from
+    (issue 15 item 12), so a client written to §27.1 alone learns what to do."""
+    source = f"GET {etag_source(path)}"
+    detail = (
+        f"This change needs an If-Match header: send If-Match with the ETag header from "
+        f"{source} (after a 412, the currentEtag it returns)."
+    )
+    return detail, {"header": "If-Match", "etagFrom": source}
+
+
 def _domain_error_response(request: Request, exc: errors.DomainError) -> JSONResponse:
     status = status_for(exc)
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if exc.context:
         extra["context"] = exc.context
+    if isinstance(exc, errors.PreconditionRequiredError):
+        detail, extra["context"] = precondition_required(request.url.path)
+        exc = errors.PreconditionRequiredError(detail)
     if isinstance(exc, errors.ValidationFailedError | errors.DuplicateError) and exc.errors:
         extra["errors"] = exc.errors
     if isinstance(exc, errors.PreconditionFailedError):
@@ -247,6 +274,27 @@ def _domain_error_response(request: Request, exc: errors.DomainError) -> JSONRes
         extra["retryAfterSeconds"] = exc.retry_after_seconds
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return problem_response(request, status, exc.code, exc.detail, headers=headers, **extra)
+
+
+# Where a client finds a required value that §27 does not name (issue 15 item 12).
+_ROLLBACK_BODY = 'a JSON body {"toVersion": n}, n a published version from GET .../versions'
+_MISSING_VALUE_SOURCES = {
+    "query.pairingSecret": "pairingSecret: the one POST /v1/devices/pairing/start returned "
+    "with this pairingId",
+    "body.toVersion": "toVersion: the published version to restore (GET .../versions lists them)",
+}
+
+
+def _what_to_send(path: str, found: list[dict[str, Any]]) -> str:
+    """' Send ...' naming each missing value and where it comes from, or ''."""
+    missing = [e["location"] for e in found if e["type"] == "missing"]
+    hints = [
+        _ROLLBACK_BODY
+        if location == "body" and path.endswith("/rollback")
+        else _MISSING_VALUE_SOURCES.get(location, location)
+        for location in missing
+    ]
+    return f" Send {'; '.join(hints)}." if hints else ""
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -315,9 +363,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(
                 request, 400, "BAD_REQUEST", "The request body is not valid JSON.", errors=found
             )
-        return problem_response(
-            request, 422, "VALIDATION_FAILED", "The request is not valid.", errors=found
-        )
+        detail = "The request is not valid." + _what_to_send(request.url.path, found)
+        return problem_response(request, 422, "VALIDATION_FAILED", detail, errors=found)
 
     app.add_exception_handler(errors.DomainError, on_domain_error)
     app.add_exception_handler(ProblemError, on_problem)

@@ -3,20 +3,25 @@ put X-RateLimit-* on every response, errors included; the tightest one is report
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import logging
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from api.context import AppContext
 from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from signage.db.engine import Database
 from signage.db.models import Tenant
-from signage.errors import RateLimitedError
+from signage.errors import DomainError, RateLimitedError
 from signage.ratelimit import Decision, LimitCategory, effective_limit, login_limit_keys
 
 STATE_KEY = "rate_limit_decisions"
@@ -89,6 +94,42 @@ def enforce_login_limits(request: Request, context: AppContext, email: str) -> N
     """§27.1's login limits, keyed by `signage.ratelimit.login_limit_keys`."""
     for category, subject in login_limit_keys(email, client_ip_address(request)):
         enforce(request, context, category, subject)
+
+
+def enforce_unattributed(request: Request, context: AppContext) -> None:
+    """Count a request no other limit has counted (a refused token, a malformed body, logout,
+    a probe) against its address, so its answer carries X-RateLimit-* too (§27.1 "on all
+    requests", issue 15 item 13). A request already counted is left alone."""
+    if request.scope.get("state", {}).get(STATE_KEY):
+        return
+    address = client_ip_address(request) or "unknown"
+    enforce(request, context, LimitCategory.UNATTRIBUTED_PER_IP, address)
+
+
+def unattributed_rate_limit(request: Request) -> None:
+    """Route dependency form of `enforce_unattributed` (logout, probes)."""
+    enforce_unattributed(request, request.app.state.context)
+
+
+def count_malformed_requests(app: FastAPI) -> None:
+    """Wrap the app's 422/400 handler so a request refused for its shape (before its route
+    could count it) is counted per address: 429 past the limit, headers either way."""
+    answer_invalid = app.exception_handlers[RequestValidationError]
+    answer_domain_error = app.exception_handlers[DomainError]
+
+    async def counted(request: Request, exc: Exception) -> Response:
+        try:
+            await run_in_threadpool(enforce_unattributed, request, request.app.state.context)
+        except RateLimitedError as refused:
+            return await _answer(answer_domain_error(request, refused))
+        return await _answer(answer_invalid(request, exc))
+
+    app.add_exception_handler(RequestValidationError, counted)
+
+
+async def _answer(answer: Response | Awaitable[Response]) -> Response:
+    """An exception handler's answer (Starlette allows sync and async handlers)."""
+    return await answer if inspect.isawaitable(answer) else answer
 
 
 def rate_limit_headers(scope_state: dict[str, Any]) -> list[tuple[bytes, bytes]]:

@@ -34,6 +34,11 @@ class LimitCategory(StrEnum):
     # §27.1's per-account login row is counted per account *and* address (login_limit_keys);
     # this is the account's ceiling across every address.
     LOGIN_PER_ACCOUNT_ALL_ADDRESSES = "loginPerAccountAllAddresses"
+    # §27.1 puts X-RateLimit-* on all responses (issue 15 item 13): a device's command results
+    # are counted per device; what no other limit counts (refused credentials, malformed
+    # bodies, logout, probes) per address.
+    COMMAND_RESULTS_PER_DEVICE = "commandResultsPerDevice"
+    UNATTRIBUTED_PER_IP = "unattributedPerIp"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ DEFAULT_LIMITS: dict[LimitCategory, Limit] = {
     LimitCategory.PAIRING_CLAIM_PER_IP: Limit(10, 60),
     LimitCategory.PAIRING_CLAIM_PER_VENUE: Limit(20, 60),
     LimitCategory.LOGIN_PER_ACCOUNT_ALL_ADDRESSES: Limit(50, 60),
+    LimitCategory.COMMAND_RESULTS_PER_DEVICE: Limit(30, 60),
+    LimitCategory.UNATTRIBUTED_PER_IP: Limit(300, 60),
 }
 
 

@@ -9,19 +9,31 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 
-from api.auth import CurrentUser, UserAudit, VenueEditor, VenueReader, management_rate_limit
+from api.auth import (
+    CurrentUser,
+    UserAudit,
+    VenueEditor,
+    VenueReader,
+    management_rate_limit,
+    venue_in_tenant,
+)
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
 from api.problems import raises
 from api.ratelimit import enforce
 from api.schemas import Page
 from api.schemas.assets import AssetOut, UploadIn, UploadOut
-from signage.auth.policy import authorize_shared_library_edit, authorize_shared_library_read
+from signage.auth.policy import (
+    VenueAction,
+    authorize_shared_library_edit,
+    authorize_shared_library_read,
+    authorize_venue,
+)
 from signage.auth.principal import UserPrincipal
 from signage.content import library, uploads
-from signage.content.scope import LibraryScope
-from signage.db.models import Asset
+from signage.content.scope import LibraryScope, Scoped, scope_of
+from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, ContentScope
-from signage.errors import ConflictError, PermissionDeniedError
+from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
 from signage.ratelimit import LimitCategory
 from signage.storage.base import ObjectStorage
 
@@ -140,6 +152,40 @@ def asset_out(asset: Asset, storage: ObjectStorage, now: datetime) -> AssetOut:
     )
 
 
+def add_upload_completion(router: APIRouter, editor: Callable[..., LibraryScope]) -> None:
+    """`POST {prefix}/uploads/{uploadId}/complete` on the scope `editor` resolves."""
+
+    @router.post("/uploads/{uploadId}/complete", summary="The file is uploaded: process it")
+    @raises(ConflictError)
+    def complete_upload(
+        uploadId: uuid.UUID,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        background: BackgroundTasks,
+        scope: LibraryScope = Depends(editor),
+    ) -> AssetOut:
+        asset = uploads.complete_upload(session, context.storage, scope, uploadId, now=now, who=who)
+        # Runs after the response, so after the commit: the run finds the asset PROCESSING.
+        background.add_task(context.launcher.launch, asset.id)
+        return asset_out(asset, context.storage, now)
+
+
+def add_asset_reading(router: APIRouter, reader: Callable[..., LibraryScope]) -> None:
+    """`GET {prefix}/{assetId}` on the scope `reader` resolves."""
+
+    @router.get("/{assetId}", summary="One asset (poll it while PROCESSING, §13.3)")
+    def get_asset(
+        assetId: uuid.UUID,
+        context: ContextDep,
+        session: SessionDep,
+        now: NowDep,
+        scope: LibraryScope = Depends(reader),
+    ) -> AssetOut:
+        return asset_out(library.get_asset(session, scope, assetId), context.storage, now)
+
+
 def add_asset_routes(
     router: APIRouter,
     reader: Callable[..., LibraryScope],
@@ -177,31 +223,8 @@ def add_asset_routes(
     ) -> UploadOut:
         return _start(request, context, session, scope, body, user, now, who)
 
-    @router.post("/uploads/{uploadId}/complete", summary="The file is uploaded: process it")
-    @raises(ConflictError)
-    def complete_upload(
-        uploadId: uuid.UUID,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        background: BackgroundTasks,
-        scope: LibraryScope = Depends(editor),
-    ) -> AssetOut:
-        asset = uploads.complete_upload(session, context.storage, scope, uploadId, now=now, who=who)
-        # Runs after the response, so after the commit: the run finds the asset PROCESSING.
-        background.add_task(context.launcher.launch, asset.id)
-        return asset_out(asset, context.storage, now)
-
-    @router.get("/{assetId}", summary="One asset (poll it while PROCESSING, §13.3)")
-    def get_asset(
-        assetId: uuid.UUID,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        scope: LibraryScope = Depends(reader),
-    ) -> AssetOut:
-        return asset_out(library.get_asset(session, scope, assetId), context.storage, now)
+    add_upload_completion(router, editor)
+    add_asset_reading(router, reader)
 
     @router.delete("/{assetId}", status_code=204, summary="Remove an asset")
     @raises(ConflictError)
@@ -219,6 +242,52 @@ def add_asset_routes(
 add_asset_routes(library_router, library_reader, library_editor, "the shared library")
 add_asset_routes(venue_router, venue_reader, venue_editor, "a venue (shared and its own)")
 
+
+# §13.3's own paths, without a scope in them (issue 15 item 11): the scope is the one the upload
+# or asset has inside the caller's tenant, then the same rights apply as on the scoped routes.
+# Another tenant's id, or a venue the caller cannot see, is a 404 (§25.6).
+def _scope_in_tenant(
+    row: Scoped | type[UploadSession],
+    row_id: uuid.UUID,
+    user: UserPrincipal,
+    session: SessionDep,
+    action: VenueAction,
+) -> LibraryScope:
+    scope = scope_of(session, row, row_id, user.tenant_id)
+    if scope is None:
+        raise NotFoundError(f"{row.__name__} {row_id} was not found.")
+    if scope.venue_id is None:
+        return library_reader(user) if action is VenueAction.READ else library_editor(user)
+    venue = venue_in_tenant(scope.venue_id, user, session)
+    authorize_venue(user, venue.id, action)
+    return scope
+
+
+@raises(NotFoundError, PermissionDeniedError)
+def upload_scope_editor(
+    uploadId: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+) -> LibraryScope:
+    return _scope_in_tenant(UploadSession, uploadId, user, session, VenueAction.EDIT_CONTENT)
+
+
+@raises(NotFoundError, PermissionDeniedError)
+def asset_scope_reader(
+    assetId: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+) -> LibraryScope:
+    return _scope_in_tenant(Asset, assetId, user, session, VenueAction.READ)
+
+
+tenant_router = APIRouter(
+    prefix="/v1/assets", tags=["library"], dependencies=[Depends(management_rate_limit)]
+)
+add_upload_completion(tenant_router, upload_scope_editor)
+add_asset_reading(tenant_router, asset_scope_reader)
+
 router = APIRouter()
 router.include_router(library_router)
 router.include_router(venue_router)
+router.include_router(tenant_router)

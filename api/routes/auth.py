@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from api.auth import AnonymousAudit
 from api.deps import ContextDep, SessionDep
 from api.problems import raises
-from api.ratelimit import enforce, enforce_login_limits
+from api.ratelimit import (
+    enforce,
+    enforce_login_limits,
+    enforce_unattributed,
+    unattributed_rate_limit,
+)
 from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
 from api.views import accessible_venues_out, current_user_out
 from signage.auth import sessions
@@ -71,6 +76,8 @@ def refresh(
     owner = sessions.refresh_token_owner(session, body.refresh_token)
     if owner is not None:
         enforce(request, context, LimitCategory.REFRESH_PER_USER, str(owner))
+    else:
+        enforce_unattributed(request, context)  # an unknown token: counted per address
     outcome = sessions.refresh(
         session, context.tokens, presented=body.refresh_token, now=context.clock(), who=who
     )
@@ -80,7 +87,13 @@ def refresh(
     return _token_response(session, outcome, context.clock().timestamp())
 
 
-@router.post("/logout", status_code=204, summary="End the session of a refresh token")
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="End the session of a refresh token",
+    dependencies=[Depends(unattributed_rate_limit)],
+)
+@raises(RateLimitedError)
 def logout(
     body: RefreshRequest, context: ContextDep, session: SessionDep, who: AnonymousAudit
 ) -> Response:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import ContextDep
+from api.ratelimit import unattributed_rate_limit
 from api.schemas.ops import ReadinessOut
 from signage.db import migrate
 from signage.db.engine import DatabaseUnavailableError
 
-router = APIRouter(tags=["health"])
+# Probes are counted per address, generously, so they carry X-RateLimit-* as §27.1 asks.
+router = APIRouter(tags=["health"], dependencies=[Depends(unattributed_rate_limit)])
 log = logging.getLogger(__name__)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentDevice, DeviceAudit, bearer_token
-from api.deps import ContextDep, NowDep, SessionDep
+from api.deps import ContextDep, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.problems import DATABASE_UNAVAILABLE_ERRORS, raises
 from api.ratelimit import enforce
@@ -227,28 +227,34 @@ def poll_commands(
     context: ContextDep,
     session: SessionDep,
     now: NowDep,
+    page: PageQuery,
 ) -> PlayerCommandsOut:
     _limit(request, context, device, LimitCategory.COMMANDS_PER_DEVICE)
+    found = commands.poll(session, device, now, page)
     return PlayerCommandsOut(
         items=[
             PlayerCommandOut(
                 command_id=c.id, type=c.type, parameters=c.parameters, issued_at_utc=c.issued_at
             )
-            for c in commands.poll(session, device, now)
-        ]
+            for c in found.items
+        ],
+        next_cursor=found.next_cursor,
     )
 
 
 @router.post("/commands/{commandId}/result", status_code=204, summary="Acknowledge a command")
-@raises(ConflictError)
+@raises(ConflictError, RateLimitedError)
 def command_result(
     commandId: uuid.UUID,
     body: CommandResultIn,
+    request: Request,
     device: CurrentDevice,
+    context: ContextDep,
     session: SessionDep,
     now: NowDep,
     who: DeviceAudit,
 ) -> Response:
+    _limit(request, context, device, LimitCategory.COMMAND_RESULTS_PER_DEVICE)
     commands.record_result(
         session,
         device,

@@ -39,9 +39,9 @@ from api.schemas.playlists import (
 )
 from signage.content.scope import LibraryScope
 from signage.db.models import Playlist
-from signage.enums import PresenceResourceType
-from signage.errors import RateLimitedError
-from signage.playlists import drafts, publishing
+from signage.enums import ContentScope, PresenceResourceType
+from signage.errors import ConflictError, RateLimitedError
+from signage.playlists import deletion, drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
 from signage.presence import Resource
 from signage.ratelimit import LimitCategory
@@ -160,14 +160,31 @@ def add_playlist_routes(
         session: SessionDep,
         page: PageQuery,
         q: Annotated[str | None, Query(max_length=200)] = None,
+        scope_filter: Annotated[ContentScope | None, Query(alias="scope")] = None,
         scope: LibraryScope = Depends(reader),
     ) -> Page[PlaylistSummaryOut]:
-        found = drafts.list_playlists(session, scope, page, q)
+        found = drafts.list_playlists(session, scope, page, q, only=scope_filter)
         counts = drafts.item_counts(session, [p.id for p in found.items])
         return Page(
             items=[_summary(p, counts.get(p.id, 0)) for p in found.items],
             next_cursor=found.next_cursor,
         )
+
+    @router.delete(
+        "/{playlistId}",
+        status_code=204,
+        summary="Delete a playlist nothing uses; 409 names where it is used (context.usedBy)",
+    )
+    @raises(ConflictError)
+    def delete_playlist(
+        playlistId: uuid.UUID,
+        session: SessionDep,
+        now: NowDep,
+        who: UserAudit,
+        scope: LibraryScope = Depends(editor),
+    ) -> Response:
+        deletion.delete_playlist(session, scope, playlistId, now=now, who=who)
+        return Response(status_code=204)
 
     @router.post("", status_code=201, summary=f"Create a playlist in {where}")
     @sends_etag
@@ -292,10 +309,12 @@ def add_playlist_routes(
     def versions(
         playlistId: uuid.UUID,
         session: SessionDep,
+        page: PageQuery,
         scope: LibraryScope = Depends(reader),
-    ) -> list[PlaylistVersionOut]:
+    ) -> Page[PlaylistVersionOut]:
         playlist = drafts.get_playlist(session, scope, playlistId)
-        return [
+        found = publishing.page_of_versions(session, playlist, page)
+        items = [
             PlaylistVersionOut(
                 published_version=v.published_version,
                 published_at_utc=v.published_at,
@@ -303,8 +322,9 @@ def add_playlist_routes(
                 source=v.source,
                 rolled_back_to_version=v.rolled_back_to_version,
             )
-            for v in publishing.published_versions(session, playlist)
+            for v in found.items
         ]
+        return Page(items=items, next_cursor=found.next_cursor)
 
     @router.post("/{playlistId}/presence", summary="I am editing this (repeat within ttl)")
     def enter(

@@ -263,10 +263,11 @@ def list_overrides(
     venue: VenueReader,
     session: SessionDep,
     now: NowDep,
+    page: PageQuery,
     include_ended: Annotated[bool, Query(alias="includeEnded")] = False,
-) -> list[OverrideOut]:
-    found = overrides.list_overrides(session, venue.id, now, include_over=include_ended)
-    return [_override_out(o, now) for o in found]
+) -> Page[OverrideOut]:
+    found = overrides.page_overrides(session, venue.id, now, page, include_over=include_ended)
+    return Page(items=[_override_out(o, now) for o in found.items], next_cursor=found.next_cursor)
 
 
 @router.post(

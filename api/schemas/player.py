@@ -94,6 +94,7 @@ class PlayerCommandOut(ApiModel):
 
 class PlayerCommandsOut(ApiModel):
     items: list[PlayerCommandOut]
+    next_cursor: str | None = None  # §27.1 pagination: more commands wait (issue 15 item 16)
 
 
 class CommandResultIn(PlayerModel):

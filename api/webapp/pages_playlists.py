@@ -23,7 +23,7 @@ from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
 from signage.db.models import Playlist, Venue
 from signage.errors import ValidationFailedError
-from signage.playlists import drafts, publishing
+from signage.playlists import deletion, drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -89,6 +89,17 @@ def rename_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostD
         who=post.who,
     )
     return post.redirect(playlist_url(venue, playlist))
+
+
+@router.post(PLAYLIST + "/delete")
+def delete_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
+    """The API's DELETE (issue 15 item 15): a playlist still in use is the 409 page naming
+    where."""
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    deletion.delete_playlist(
+        post.session, venue_scope(venue), playlist_id, now=post.now, who=post.who
+    )
+    return post.redirect(f"/app/venues/{venue.id}/playlists")
 
 
 def _replace_items(

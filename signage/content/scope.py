@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-from signage.db.models import Asset, Playlist
+from signage.db.models import Asset, Playlist, UploadSession
 from signage.enums import ContentScope
 
 # Assets and playlists carry the same scope columns (§6 Content Scope, §26.6-26.7).
@@ -41,3 +42,15 @@ class LibraryScope:
         return (model.tenant_id == self.tenant_id) & or_(
             model.scope_type == ContentScope.TENANT, model.scope_venue_id == self.venue_id
         )
+
+
+def scope_of(
+    session: Session, model: Scoped | type[UploadSession], row_id: uuid.UUID, tenant_id: uuid.UUID
+) -> LibraryScope | None:
+    """The scope a row has inside `tenant_id`, or None when that tenant has no such row (so
+    another tenant's id reveals nothing). Deleted assets and playlists are not found."""
+    query = select(model.scope_venue_id).where(model.id == row_id, model.tenant_id == tenant_id)
+    if model is Asset or model is Playlist:
+        query = query.where(model.deleted_at.is_(None))
+    found = session.execute(query).first()
+    return None if found is None else LibraryScope(tenant_id, found.scope_venue_id)

@@ -98,24 +98,27 @@ def history(
     )
 
 
-def poll(session: Session, device: DevicePrincipal, now: datetime) -> list[DeviceCommand]:
-    """Open commands for the device, oldest first; marks new ones DELIVERED."""
-    commands = list(
-        session.scalars(
-            select(DeviceCommand)
-            .where(
-                DeviceCommand.device_id == device.device_id,
-                DeviceCommand.status.in_(OPEN_STATUSES),
-                DeviceCommand.expires_at > now,
-            )
-            .order_by(DeviceCommand.issued_at, DeviceCommand.id)
-            .limit(50)
-        )
+def poll(
+    session: Session, device: DevicePrincipal, now: datetime, page: PageRequest | None = None
+) -> Page[DeviceCommand]:
+    """Open commands for the device, oldest first, as §27.1's cursor pages (issue 15 item 16);
+    marks the ones handed out DELIVERED."""
+    statement = select(DeviceCommand).where(
+        DeviceCommand.device_id == device.device_id,
+        DeviceCommand.status.in_(OPEN_STATUSES),
+        DeviceCommand.expires_at > now,
     )
-    for command in commands:
+    found: Page[DeviceCommand] = paginate(
+        session,
+        statement,
+        [DeviceCommand.issued_at, DeviceCommand.id],
+        page or PageRequest(),
+        parse=[datetime.fromisoformat, uuid.UUID],
+    )
+    for command in found.items:
         if command.status is CommandStatus.PENDING:
             command.status, command.delivered_at = CommandStatus.DELIVERED, now
-    return commands
+    return found
 
 
 def record_result(

@@ -19,7 +19,7 @@ from signage import audit
 from signage.concurrency import etag_for, require_if_match
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, Playlist, PlaylistItem
-from signage.enums import AssetType
+from signage.enums import AssetType, ContentScope
 from signage.errors import NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
 
@@ -42,9 +42,17 @@ def playlist_etag(playlist: Playlist) -> str:
 
 
 def list_playlists(
-    session: Session, scope: LibraryScope, page: PageRequest, q: str | None = None
+    session: Session,
+    scope: LibraryScope,
+    page: PageRequest,
+    q: str | None = None,
+    *,
+    only: ContentScope | None = None,
 ) -> Page[Playlist]:
+    """`only`: §27.1's `?scope=TENANT|VENUE` filter (issue 15 item 16)."""
     statement = select(Playlist).where(scope.sees(Playlist), Playlist.deleted_at.is_(None))
+    if only is not None:
+        statement = statement.where(Playlist.scope_type == only)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(Playlist.name.ilike(f"%{escaped}%", escape="\\"))

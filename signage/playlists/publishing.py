@@ -22,6 +22,7 @@ from signage.db.models import Asset, Playlist, PlaylistPublished, PlaylistPublis
 from signage.enums import AssetStatus, PublishEventType, PublishSource
 from signage.epochs import bump_venues_playing
 from signage.errors import NotFoundError, ValidationFailedError
+from signage.pagination import Page, PageRequest, paginate
 from signage.playlists.drafts import draft_items, get_playlist, playlist_etag
 from signage.publish_history import Publication, record_publish
 
@@ -100,6 +101,15 @@ def published_versions(session: Session, playlist: Playlist) -> list[PlaylistPub
             .order_by(PlaylistPublished.published_version.desc())
         )
     )
+
+
+def page_of_versions(
+    session: Session, playlist: Playlist, page: PageRequest
+) -> Page[PlaylistPublished]:
+    """`GET .../versions` as §27.1's cursor pages, newest first (issue 15 item 16)."""
+    statement = select(PlaylistPublished).where(PlaylistPublished.playlist_id == playlist.id)
+    order = [PlaylistPublished.published_version]  # unique within the playlist
+    return paginate(session, statement, order, page, descending=True, parse=[int])
 
 
 def snapshot_items(

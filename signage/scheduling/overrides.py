@@ -21,6 +21,7 @@ from signage.db.models import Device, DeviceGroup, Venue, VenueOverride
 from signage.enums import OverrideTargetType, PublishEventType
 from signage.epochs import bump_venue_epoch
 from signage.errors import ConflictError, NotFoundError, ValidationFailedError
+from signage.pagination import Page, PageRequest, paginate
 from signage.playlists.drafts import visible_playlist
 from signage.publish_history import Publication, record_publish
 from signage.scheduling.model import OverrideRule
@@ -106,6 +107,24 @@ def list_overrides(
     if not include_over:
         statement = statement.where(_not_over(now))
     return list(session.scalars(statement.order_by(VenueOverride.starts_at.desc()).limit(200)))
+
+
+def page_overrides(
+    session: Session,
+    venue_id: uuid.UUID,
+    now: datetime,
+    page: PageRequest,
+    *,
+    include_over: bool = False,
+) -> Page[VenueOverride]:
+    """`GET .../overrides` as §27.1's cursor pages, latest start first (issue 15 item 16)."""
+    statement = select(VenueOverride).where(VenueOverride.venue_id == venue_id)
+    if not include_over:
+        statement = statement.where(_not_over(now))
+    order = [VenueOverride.starts_at, VenueOverride.id]
+    return paginate(
+        session, statement, order, page, descending=True, parse=[datetime.fromisoformat, uuid.UUID]
+    )
 
 
 def override_rules(session: Session, venue_id: uuid.UUID, now: datetime) -> list[OverrideRule]:

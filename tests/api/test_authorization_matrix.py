@@ -102,6 +102,9 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/library/assets/uploads/{uploadId}/complete"): Policy.LIBRARY_EDIT,
     ("GET", "/v1/library/assets/{assetId}"): Policy.LIBRARY_READ,
     ("DELETE", "/v1/library/assets/{assetId}"): Policy.LIBRARY_EDIT,
+    # §13.3's unscoped paths: the upload's or asset's own scope decides (issue 15 item 11).
+    ("POST", "/v1/assets/uploads/{uploadId}/complete"): Policy.VENUE_EDIT,
+    ("GET", "/v1/assets/{assetId}"): Policy.VENUE_READ,
     ("GET", "/v1/venues/{venueId}/assets"): Policy.VENUE_READ,
     ("POST", "/v1/venues/{venueId}/assets/uploads"): Policy.VENUE_EDIT,
     ("POST", "/v1/venues/{venueId}/assets/uploads/{uploadId}/complete"): Policy.VENUE_EDIT,
@@ -111,6 +114,7 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/library/playlists"): Policy.LIBRARY_EDIT,
     ("GET", "/v1/library/playlists/{playlistId}"): Policy.LIBRARY_READ,
     ("PATCH", "/v1/library/playlists/{playlistId}"): Policy.LIBRARY_EDIT,
+    ("DELETE", "/v1/library/playlists/{playlistId}"): Policy.LIBRARY_EDIT,
     ("PUT", "/v1/library/playlists/{playlistId}/items"): Policy.LIBRARY_EDIT,
     ("PUT", "/v1/library/playlists/{playlistId}/reorder"): Policy.LIBRARY_EDIT,
     ("POST", "/v1/library/playlists/{playlistId}/publish"): Policy.LIBRARY_EDIT,
@@ -122,6 +126,7 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/venues/{venueId}/playlists"): Policy.VENUE_EDIT,
     ("GET", "/v1/venues/{venueId}/playlists/{playlistId}"): Policy.VENUE_READ,
     ("PATCH", "/v1/venues/{venueId}/playlists/{playlistId}"): Policy.VENUE_EDIT,
+    ("DELETE", "/v1/venues/{venueId}/playlists/{playlistId}"): Policy.VENUE_EDIT,
     ("PUT", "/v1/venues/{venueId}/playlists/{playlistId}/items"): Policy.VENUE_EDIT,
     ("PUT", "/v1/venues/{venueId}/playlists/{playlistId}/reorder"): Policy.VENUE_EDIT,
     ("POST", "/v1/venues/{venueId}/playlists/{playlistId}/publish"): Policy.VENUE_MANAGE,
@@ -421,8 +426,8 @@ def path_for(template: str, harness: Harness, target: Target) -> str:
 
 
 def targets_of(path: str) -> list[Target]:
-    if "{tenantId}" in path or "{venueId}" in path:
-        return list(Target)
+    if "{tenantId}" in path or "{venueId}" in path or path.startswith("/v1/assets/"):
+        return list(Target)  # /v1/assets/...: the target venue's own upload and asset
     if path.startswith("/v1/library/") and "{" in path:
         return [Target.OWN_VENUE, Target.OTHER_TENANT]  # the tenant's own vs another's asset
     return [Target.OWN_VENUE]
@@ -535,3 +540,23 @@ def _removals(database: Database, device_id: uuid.UUID) -> list[AuditEntry]:
                 )
             )
         )
+
+
+# -- §27.1 "Response headers on all requests" (issue 15 item 13) --------------------------------
+RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_answer_carries_the_rate_limit_headers(
+    harness: Harness, method: str, path: str
+) -> None:
+    """Allowed, refused (401, 403, 404) and malformed (422) answers alike."""
+    url = path_for(path, harness, Target.OWN_VENUE)
+    missing = []
+    for actor in ("anonymous", "device", "viewer", "admin"):
+        body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
+        response = harness.client.request(method, url, headers=harness.headers(actor), json=body)
+        absent = [name for name in RATE_LIMIT_HEADERS if name not in response.headers]
+        if absent:
+            missing.append(f"{actor}: {response.status_code} without {absent}")
+    assert not missing, "\n".join(missing)

@@ -175,3 +175,19 @@ def test_presence_shows_who_else_is_editing(
     assert f'hx-post="{page_url}/presence"' in page
     # The editor does not see themself.
     assert "is editing" not in editor.get(page_url).text
+
+
+def test_an_editor_deletes_a_playlist_after_confirming_and_it_leaves_the_list(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> None:
+    """Issue 15 item 15: the page's delete form asks first (data-confirm, app.js)."""
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    editor = signed_in(client, "editor")
+    page = editor.get(page_url).text
+    assert f'action="{page_url}/delete"' in page
+    assert 'data-confirm="Delete Happy hour?' in page
+    response = post_form(editor, page_url, f"{page_url}/delete")
+    assert response.status_code == 303, response.text
+    listing = editor.get(f"/app/venues/{demo.fortescue_id}/playlists").text
+    assert page_url not in listing
+    assert editor.get(page_url).status_code == 404

@@ -149,3 +149,22 @@ def test_commands_expire_after_a_day(
 
 def test_player_routes_refuse_user_tokens(client: TestClient, demo: Demo, as_role) -> None:
     assert client.get("/v1/player/commands", headers=as_role("admin")).status_code == 401
+
+
+def test_commands_come_in_cursor_pages(
+    client: TestClient, demo: Demo, as_role, clock: FakeClock
+) -> None:
+    """§27.1 `{items, nextCursor}` (issue 15 item 16); the player reads `items`."""
+    manager = as_role("manager")
+    device = pair(client, manager, demo.fortescue_id)
+    for kind in ("REQUEST_MANIFEST_REFRESH", "RESTART_PLAYBACK_LOOP"):
+        assert issue(client, manager, demo, device, {"type": kind}).status_code == 201
+        clock.advance(seconds=1)
+    first = client.get("/v1/player/commands", params={"limit": 1}, headers=device.headers)
+    assert first.status_code == 200
+    assert [c["type"] for c in first.json()["items"]] == ["REQUEST_MANIFEST_REFRESH"]
+    cursor = first.json()["nextCursor"]
+    assert cursor
+    rest = client.get("/v1/player/commands", params={"cursor": cursor}, headers=device.headers)
+    assert [c["type"] for c in rest.json()["items"]] == ["RESTART_PLAYBACK_LOOP"]
+    assert rest.json()["nextCursor"] is None

@@ -261,12 +261,19 @@ def test_rollback_publishes_an_old_version_as_a_new_one_and_history_shows_both(
     )
     assert rolled.status_code == 200
     assert rolled.json()["publishedVersion"] == 3
-    versions = client.get(f"{url}/versions", headers=as_role("viewer")).json()
+    versions = client.get(f"{url}/versions", headers=as_role("viewer")).json()["items"]
     assert [(v["publishedVersion"], v["source"], v["rolledBackToVersion"]) for v in versions] == [
         (3, "ROLLBACK", 1),
         (2, "PUBLISH", None),
         (1, "PUBLISH", None),
     ]
+    # §27.1 cursor pages (issue 15 item 16): two, then the last one.
+    page_one = client.get(f"{url}/versions", params={"limit": 2}, headers=headers).json()
+    assert [v["publishedVersion"] for v in page_one["items"]] == [3, 2]
+    rest = client.get(
+        f"{url}/versions", params={"cursor": page_one["nextCursor"]}, headers=headers
+    ).json()
+    assert ([v["publishedVersion"] for v in rest["items"]], rest["nextCursor"]) == ([1], None)
     with database.sessions() as session:
         items = publishing.snapshot_items(session, uuid.UUID(playlist_id), 3)
         events = session.scalars(

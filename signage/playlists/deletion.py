@@ -1,0 +1,141 @@
+"""Deleting a playlist (§29.4.4 "playlist CRUD", issue 15 item 15).
+
+A playlist nothing will play is deleted (soft: its published snapshots stay for history); one
+that something plays or is about to play is refused with a 409 naming each use, so a screen
+never loses its content to a delete: the published schedule of a venue, a draft slot (its next
+publish would fail), a venue's fallback, or an override that has not ended."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from signage import audit
+from signage.content.scope import LibraryScope
+from signage.db.models import (
+    Playlist,
+    SchedulePublishedSlot,
+    ScheduleSlot,
+    Venue,
+    VenueOverride,
+    VenueScheduleSet,
+)
+from signage.epochs import bump_venue_epoch
+from signage.errors import ConflictError
+from signage.playlists.drafts import get_playlist
+
+
+@dataclass(frozen=True)
+class PlaylistUse:
+    """One place that plays (or will play) a playlist."""
+
+    kind: str  # PUBLISHED_SCHEDULE, DRAFT_SCHEDULE, VENUE_FALLBACK or OVERRIDE
+    venue_id: uuid.UUID
+    venue_name: str
+    override_id: uuid.UUID | None = None
+
+    def as_context(self) -> dict[str, str]:
+        found = {"kind": self.kind, "venueId": str(self.venue_id), "venueName": self.venue_name}
+        if self.override_id is not None:
+            found["overrideId"] = str(self.override_id)
+        return found
+
+
+def uses_of(session: Session, playlist_id: uuid.UUID, now: datetime) -> list[PlaylistUse]:
+    """Every live use of the playlist, in its tenant's venues that still exist."""
+    venue = select(Venue.id, Venue.name).where(Venue.deleted_at.is_(None)).subquery()
+    published = (
+        select(venue.c.id, venue.c.name)
+        .join(VenueScheduleSet, VenueScheduleSet.venue_id == venue.c.id)
+        .join(
+            SchedulePublishedSlot,
+            and_(
+                SchedulePublishedSlot.venue_id == venue.c.id,
+                SchedulePublishedSlot.published_version == VenueScheduleSet.published_version,
+            ),
+        )
+        .where(SchedulePublishedSlot.playlist_id == playlist_id)
+        .distinct()
+    )
+    drafted = (
+        select(venue.c.id, venue.c.name)
+        .join(ScheduleSlot, ScheduleSlot.venue_id == venue.c.id)
+        .where(ScheduleSlot.playlist_id == playlist_id)
+        .distinct()
+    )
+    fallback = select(Venue.id, Venue.name).where(
+        Venue.fallback_playlist_id == playlist_id, Venue.deleted_at.is_(None)
+    )
+    overrides = (
+        select(venue.c.id, venue.c.name, VenueOverride.id)
+        .join(VenueOverride, VenueOverride.venue_id == venue.c.id)
+        .where(
+            VenueOverride.playlist_id == playlist_id,
+            VenueOverride.cancelled_at.is_(None),
+            or_(VenueOverride.ends_at.is_(None), VenueOverride.ends_at > now),
+        )
+    )
+    return [
+        *(PlaylistUse("PUBLISHED_SCHEDULE", i, n) for i, n in session.execute(published)),
+        *(PlaylistUse("DRAFT_SCHEDULE", i, n) for i, n in session.execute(drafted)),
+        *(PlaylistUse("VENUE_FALLBACK", i, n) for i, n in session.execute(fallback)),
+        *(PlaylistUse("OVERRIDE", i, n, o) for i, n, o in session.execute(overrides)),
+    ]
+
+
+def in_use_error(uses: list[PlaylistUse]) -> ConflictError:
+    where = "; ".join(f"{u.kind.lower().replace('_', ' ')} at {u.venue_name}" for u in uses)
+    return ConflictError(
+        f"This playlist is in use ({where}); take it out of those first.",
+        context={"usedBy": [u.as_context() for u in uses]},
+    )
+
+
+def delete_playlist(
+    session: Session,
+    scope: LibraryScope,
+    playlist_id: uuid.UUID,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> None:
+    """Soft-delete a playlist `scope` owns, unless something uses it (409 naming the uses)."""
+    playlist = get_playlist(session, scope, playlist_id, for_update=True)
+    uses = uses_of(session, playlist.id, now)
+    if uses:
+        raise in_use_error(uses)
+    playlist.deleted_at = now
+    if playlist.published_version is not None:
+        _bump_venues_that_may_fall_back_to(session, playlist, now)
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.PLAYLIST_DELETED,
+        tenant_id=playlist.tenant_id,
+        now=now,
+        target_type="playlist",
+        target_id=playlist.id,
+        details={"name": playlist.name},
+    )
+
+
+def _bump_venues_that_may_fall_back_to(session: Session, playlist: Playlist, now: datetime) -> None:
+    """A published playlist may be a venue's "last published" fallback (§31.5) with no other
+    use: its own venue's, or for a shared one any venue of the tenant's. Their screens must
+    move to the next fallback at their next poll."""
+    if playlist.scope_venue_id is not None:
+        venue_ids = [playlist.scope_venue_id]
+    else:
+        venue_ids = list(
+            session.scalars(
+                select(Venue.id)
+                .where(Venue.tenant_id == playlist.tenant_id, Venue.deleted_at.is_(None))
+                .order_by(Venue.id)  # a fixed order, so concurrent bumps never deadlock
+            )
+        )
+    for venue_id in venue_ids:
+        bump_venue_epoch(session, venue_id, now)
