@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ def event(event_type: str = "PLAYBACK_FAILED", **extra) -> dict:
     }
 
 
-def post_events(client: TestClient, device: PairedDevice, events: list[dict]):
+def post_events(client: TestClient, device: PairedDevice, events: list[Any]):
     return client.post(
         "/v1/player/events",
         json={"deviceTime": "2026-06-15T12:00:00Z", "events": events},
