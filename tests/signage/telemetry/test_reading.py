@@ -13,7 +13,8 @@ def test_known_values_are_converted_and_nothing_is_missed() -> None:
     some_id = uuid.uuid4()
     assert reading.known(PlayerState, "PLAYING") is PlayerState.PLAYING
     assert reading.uuid(str(some_id)) == some_id
-    assert reading.known(PlayerState, None) is None and reading.uuid(None) is None
+    assert reading.known(PlayerState, None) is None
+    assert reading.uuid(None) is None
     assert not reading.missed
 
 
