@@ -12,11 +12,12 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from signage.audit import AuditContext
 from signage.config import Settings
 from signage.db import migrate
 from signage.db.embedded import EmbeddedPostgresError
 from signage.db.engine import Database, DatabaseUnavailableError, database_url
-from signage.enums import TenantRole
+from signage.enums import ActorType, TenantRole, TenantStatus
 from signage.errors import DomainError
 from signage.runtime import (
     DAGSTER_HOME,
@@ -34,11 +35,14 @@ from signage.runtime import (
 )
 from signage.storage.base import utc_now
 from signage.tenancy import demo
+from signage.tenancy.lifecycle import set_tenant_status
 from signage.tenancy.provisioning import UserSpec, ensure_tenant, ensure_user
 
 app = typer.Typer(help="Signage platform: run it, migrate it, seed it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+tenant_app = typer.Typer(help="A platform operator's tenant lifecycle.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
 
 T = TypeVar("T")
 EXPECTED_FAILURES = (
@@ -308,3 +312,49 @@ def _print_demo_users(credentials: demo.DemoCredentials) -> None:
 
 if __name__ == "__main__":
     sys.exit(app())
+
+
+OPERATOR = AuditContext(
+    actor_type=ActorType.SYSTEM, actor_id=None, ip_address=None, request_id=None
+)
+
+
+@tenant_app.command("disable")
+def disable_tenant(tenant: Annotated[str, typer.Argument(help="tenant name or id")]) -> None:
+    """Disable a tenant: its users cannot sign in, its devices are refused; data is kept."""
+    _set_tenant_status(tenant, TenantStatus.DISABLED)
+
+
+@tenant_app.command("enable")
+def enable_tenant(tenant: Annotated[str, typer.Argument(help="tenant name or id")]) -> None:
+    """Re-enable a disabled tenant: its devices play again, its users may sign in."""
+    _set_tenant_status(tenant, TenantStatus.ACTIVE)
+
+
+def _set_tenant_status(reference: str, status: TenantStatus) -> None:
+    def run() -> str:
+        settings = Settings()
+        database = _connect(settings)
+        try:
+            with database.unit_of_work() as session:
+                tenant = set_tenant_status(session, reference, status, now=utc_now(), who=OPERATOR)
+                name = tenant.name
+            _forget_cached_credentials(settings)
+            return name
+        finally:
+            database.dispose()
+
+    name = _one_line_errors(run)
+    typer.echo(f"tenant {name}: {status.value}")
+
+
+def _forget_cached_credentials(settings: Settings) -> None:
+    """After the commit, drop the API's cached token and session checks on every replica, as
+    an API request that revokes does (issue 15 item 8). They are shared through Redis; without
+    Redis each API process keeps its own and forgets within its TTL (docs/operations.md)."""
+    from api.device_token_cache import device_token_cache_for  # the API's caches, not domain
+    from api.session_epoch_cache import session_epoch_cache_for
+
+    if settings.redis_url:
+        device_token_cache_for(settings).revoked()
+        session_epoch_cache_for(settings).revoked()

@@ -163,6 +163,8 @@ class DeviceEventType(StrEnum):  # §27.8.3 defined event types
     COMMAND_FAILED = "COMMAND_FAILED"
     DEVICE_TOKEN_INVALID = "DEVICE_TOKEN_INVALID"  # noqa: S105 (an event name)
     CACHE_EVICTION = "CACHE_EVICTION"
+    # Extension (issue 15 item 4): a type this server does not know; the event is kept as sent
+    UNRECOGNIZED = "UNRECOGNIZED"
 
 
 class CommandType(StrEnum):  # §18, §28.7

@@ -35,17 +35,30 @@ def venue_epoch(session: Session, venue_id: uuid.UUID) -> int:
 
 
 def bump_venues_playing(
-    session: Session, playlist_id: uuid.UUID, home_venue_id: uuid.UUID | None, now: datetime
+    session: Session,
+    playlist_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    home_venue_id: uuid.UUID | None,
+    now: datetime,
 ) -> set[uuid.UUID]:
-    """Bump every venue whose screens can be showing `playlist_id` (§15 "devices refresh
-    automatically"): through its published schedule, its fallback, an override not yet over,
-    or, for a venue's own playlist, the last-published fallback (§31.5)."""
+    """Bump every venue whose snapshot a publish of `playlist_id` can change (§15 "devices
+    refresh automatically", §26.9): those playing it through their published schedule, their
+    fallback or an override not yet over, and every venue that sees it, because a publish makes
+    it that venue's §31.5 "last published" fallback (a shared playlist: every venue of the
+    tenant). A bump of a venue whose manifests end up unchanged costs a snapshot read, never
+    a re-download: the manifestEtag is a digest of the content (docs/architecture.md)."""
     venue_ids = set(session.scalars(_venues_playing(playlist_id, now)))
-    if home_venue_id is not None:
-        venue_ids.add(home_venue_id)
+    venue_ids |= set(session.scalars(_venues_seeing(tenant_id, home_venue_id)))
     for venue_id in sorted(venue_ids):  # a fixed order, so concurrent publishes never deadlock
         bump_venue_epoch(session, venue_id, now)
     return venue_ids
+
+
+def _venues_seeing(tenant_id: uuid.UUID, home_venue_id: uuid.UUID | None) -> Any:
+    """The venues whose library includes a playlist of this scope (§6 Content Scope)."""
+    if home_venue_id is not None:
+        return select(Venue.id).where(Venue.id == home_venue_id)
+    return select(Venue.id).where(Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None))
 
 
 def _venues_playing(playlist_id: uuid.UUID, now: datetime) -> Any:

@@ -8,15 +8,33 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from api.auth import CurrentUser, UserAudit, VenueManager, VenueReader, management_rate_limit
+from api.auth import (
+    CurrentUser,
+    UserAudit,
+    VenueManager,
+    VenueReader,
+    management_rate_limit,
+    venue_in_tenant,
+)
 from api.deps import NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.problems import raises
 from api.schemas import Page
-from api.schemas.devices import CommandIn, CommandOut, DeviceOut, DevicePatch, GroupIn, GroupOut
+from api.schemas.devices import (
+    CommandIn,
+    CommandOut,
+    DeviceMoveIn,
+    DeviceOut,
+    DevicePatch,
+    GroupIn,
+    GroupOut,
+)
 from api.views import device_out
+from signage.auth.policy import authorize_tenant_admin
+from signage.db.models import Venue
 from signage.devices import commands, registry
-from signage.errors import ConflictError
+from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
+from signage.tenancy import admin
 
 router = APIRouter(
     prefix="/v1/venues/{venueId}",
@@ -83,6 +101,36 @@ def patch_device(
         session, venue, deviceId, changes, if_match=if_match, now=now, who=who
     )
     response.headers["ETag"] = view.etag
+    return device_out(view)
+
+
+@raises(NotFoundError, PermissionDeniedError)
+def venue_of_tenant_admin(
+    user: CurrentUser, venue: Annotated[Venue, Depends(venue_in_tenant)]
+) -> Venue:
+    """The path's venue, for a TENANT_ADMIN of its tenant: decided before the body is read."""
+    authorize_tenant_admin(user)
+    return venue
+
+
+@router.post(
+    "/devices/{deviceId}/move",
+    summary="Move a device to another venue of the tenant (TENANT_ADMIN)",
+    description="Extension (§25.1): the device keeps its id, name, settings and history, loses "
+    "its group and its token; claimed again in the new venue it is the same device.",
+)
+@raises(NotFoundError, PermissionDeniedError)
+def move_device(
+    deviceId: uuid.UUID,
+    body: DeviceMoveIn,
+    user: CurrentUser,
+    venue: Annotated[Venue, Depends(venue_of_tenant_admin)],
+    session: SessionDep,
+    now: NowDep,
+    who: UserAudit,
+) -> DeviceOut:
+    to_venue = admin.get_venue(session, user.tenant_id, body.to_venue_id)
+    view = registry.move_device(session, venue, deviceId, to_venue, now=now, who=who)
     return device_out(view)
 
 

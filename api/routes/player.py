@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -20,13 +22,16 @@ from api.ratelimit import enforce
 from api.schemas.player import (
     CommandResultIn,
     EventBatchIn,
+    EventIn,
     HeartbeatIn,
     ManifestOut,
     PlayerCommandOut,
     PlayerCommandsOut,
+    PlayerModel,
 )
 from signage.auth.principal import DevicePrincipal
 from signage.devices import commands, tokens
+from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
 from signage.errors import (
     ConflictError,
     RateLimitedError,
@@ -36,6 +41,7 @@ from signage.errors import (
 from signage.manifest.document import Manifest
 from signage.ratelimit import LimitCategory
 from signage.telemetry import ingest
+from signage.telemetry.reading import Reading
 
 router = APIRouter(prefix="/v1/player", tags=["player"])
 log = logging.getLogger(__name__)
@@ -151,14 +157,21 @@ async def heartbeat(
     group-committed with others (api.heartbeat_batcher); 204 once it is stored."""
     await run_in_threadpool(_limit, request, context, device, LimitCategory.HEARTBEAT_PER_DEVICE)
     _refuse_future("body.deviceTime", body.device_time, now)
+    await context.heartbeats.record(ingest.ReceivedHeartbeat(device, _heartbeat(body), now))
+    return Response(status_code=204)
+
+
+def _heartbeat(body: HeartbeatIn) -> ingest.Heartbeat:
+    """What the server understands of a heartbeat; the rest kept as sent (issue 15 item 4)."""
+    read = Reading(extras=body.has_extras())
     beat = ingest.Heartbeat(
         device_time=body.device_time,
         app_version=body.app_version,
-        state=body.state,
+        state=read.known(PlayerState, body.state),
         manifest_etag=body.manifest_etag,
-        playlist_id=body.playback.playlist_id,
+        playlist_id=read.uuid(body.playback.playlist_id),
         published_version=body.playback.published_version,
-        current_asset_id=body.playback.current_asset_id,
+        current_asset_id=read.uuid(body.playback.current_asset_id),
         current_item_index=body.playback.current_item_index,
         loop_count=body.playback.loop_count,
         cache_total_bytes=body.cache.total_bytes,
@@ -166,14 +179,13 @@ async def heartbeat(
         cache_asset_count=body.cache.asset_count,
         pending_downloads=body.cache.pending_downloads,
         network_connected=body.network.connected,
-        network_type=body.network.type,
+        network_type=read.known(NetworkType, body.network.type),
         last_sync_at=body.network.last_sync_at_utc,
         playback_failures=body.errors.playback_failures,
         download_failures=body.errors.download_failures,
         manifest_fetch_failures=body.errors.manifest_fetch_failures,
     )
-    await context.heartbeats.record(ingest.ReceivedHeartbeat(device, beat, now))
-    return Response(status_code=204)
+    return replace(beat, raw=_as_sent(body)) if read.missed else beat
 
 
 @router.post(
@@ -182,8 +194,9 @@ async def heartbeat(
     summary="Send a batch of up to 100 events",
     responses={
         204: {
-            "description": "Stored (a retried eventId once); events dated more than a day "
-            "ahead are skipped alone and named in X-Skipped-Events",
+            "description": "Stored (a retried eventId once; an unknown eventType as "
+            "UNRECOGNIZED, kept as sent); an event dated more than a day ahead, or one that is "
+            "broken or misses a required field, is skipped alone and named in X-Skipped-Events",
             "headers": {
                 SKIPPED_EVENTS_HEADER: {
                     "description": 'Skipped events: `index;reason="..."`, comma-separated',
@@ -203,20 +216,61 @@ def events(
     now: NowDep,
 ) -> Response:
     _limit(request, context, device, LimitCategory.EVENTS_PER_DEVICE)
-    batch = [
-        ingest.Event(e.event_id, e.event_type, e.severity, e.event_time_utc, e.payload)
-        for e in body.events
-    ]
-    kept, skipped = ingest.split_by_clock(batch, now)
+    batch, refused = _read_events(body.events)
+    kept, skipped = ingest.split_by_clock([event for _, event in batch], now)
+    skipped = refused + [replace(s, index=batch[s.index][0]) for s in skipped]
+    if refused and not kept and len(refused) == len(body.events):
+        raise ValidationFailedError(
+            "No event of the batch could be read.",
+            errors=[{"location": f"body.events.{r.index}", "message": r.reason} for r in refused],
+        )
     ingest.record_events(session, device, kept, received_at=now)
     if not skipped:
         return Response(status_code=204)
     log.warning(
-        "events skipped: device clock ahead",
+        "events skipped: refused, or device clock ahead",
         extra={"deviceId": str(device.device_id), "skipped": len(skipped)},
     )
-    named = ", ".join(f'{s.index};reason="{s.reason}"' for s in skipped)
+    named = ", ".join(f'{s.index};reason="{_sf_string(s.reason)}"' for s in skipped)
     return Response(status_code=204, headers={SKIPPED_EVENTS_HEADER: named})
+
+
+def _read_events(
+    sent: list[Any],
+) -> tuple[list[tuple[int, ingest.Event]], list[ingest.SkippedEvent]]:
+    """Each event with its index in the batch, and the events refused on their own: broken or
+    lacking a required field (§27.8.3, issue 15 item 4). A type, severity or id this server does
+    not know is no reason to refuse: the event is stored with the message as sent."""
+    events: list[tuple[int, ingest.Event]] = []
+    refused: list[ingest.SkippedEvent] = []
+    for index, item in enumerate(sent):
+        try:
+            event = EventIn.model_validate(item)
+        except ValidationError as invalid:
+            first = invalid.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "event"
+            refused.append(ingest.refused_event(index, f"{where}: {first['msg']}"))
+            continue
+        read = Reading(extras=event.has_extras())
+        event_type = read.known(DeviceEventType, event.event_type)
+        known = ingest.Event(
+            read.uuid(event.event_id),
+            event_type or DeviceEventType.UNRECOGNIZED,
+            read.known(EventSeverity, event.severity) or EventSeverity.INFO,
+            event.event_time_utc,
+            event.payload,
+        )
+        events.append((index, replace(known, raw=_as_sent(event)) if read.missed else known))
+    return events, refused
+
+
+def _as_sent(message: PlayerModel) -> dict[str, Any]:
+    return message.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _sf_string(text: str) -> str:
+    """Text safe inside an RFC 8941 string: printable ASCII without quotes or backslashes."""
+    return "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in text)[:200]
 
 
 @router.get("/commands", summary="Commands waiting for this device, oldest first")

@@ -110,6 +110,12 @@ class DeviceOut(ApiModel):
     status: DeviceStatusOut
 
 
+class DeviceMoveIn(ApiModel):
+    """Extension (issue 15 item 6, §25.1): reassign a device to another venue of the tenant."""
+
+    to_venue_id: uuid.UUID
+
+
 class DevicePatch(ApiModel):
     name: DisplayName | None = None
     primary_group_id: uuid.UUID | None = None

@@ -1,10 +1,13 @@
-"""Wire models of the player endpoints (§27.8). Unknown fields are ignored rather than refused
-so that newer players keep talking to older servers; known fields are validated one by one."""
+"""Wire models of the player endpoints (§27.8). Telemetry is forward-compatible (issue 15 item
+4, §32.4): unknown fields are allowed and kept, enumerated values and ids are read as strings and
+understood by signage.telemetry.reading, so a newer or foreign player is never refused for them;
+known fields are validated one by one."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -27,13 +30,34 @@ Bytes = Field(default=None, ge=0, le=2**53)
 
 
 class PlayerModel(ApiModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
+
+    def has_extras(self) -> bool:
+        """Whether it or a part of it carries fields this server does not know."""
+        parts = (getattr(self, name) for name in type(self).model_fields)
+        nested = any(p.has_extras() for p in parts if isinstance(p, PlayerModel))
+        return bool(self.model_extra) or nested
+
+
+def open_enum(values: type[StrEnum], required: bool = False) -> Any:
+    """A value of `values`, or one a newer client knows and this server keeps as sent."""
+    described = ", ".join(values)
+    return Field(
+        default=... if required else None,
+        max_length=64,
+        description=f"One of {described}; another value is accepted and kept as sent",
+    )
+
+
+def foreign_id() -> Any:
+    """An id: a UUID here, another client's own format (`pl_042`) accepted and kept as sent."""
+    return Field(default=None, max_length=200, description="A UUID; other formats kept as sent")
 
 
 class PlaybackIn(PlayerModel):
-    playlist_id: uuid.UUID | None = None
+    playlist_id: str | None = foreign_id()
     published_version: int | None = Count
-    current_asset_id: uuid.UUID | None = None
+    current_asset_id: str | None = foreign_id()
     current_item_index: int | None = Count
     loop_count: int | None = Count
 
@@ -47,7 +71,7 @@ class CacheIn(PlayerModel):
 
 class NetworkIn(PlayerModel):
     connected: bool | None = None
-    type: NetworkType | None = None
+    type: str | None = open_enum(NetworkType)
     last_sync_at_utc: datetime | None = None
 
 
@@ -62,7 +86,7 @@ class HeartbeatIn(PlayerModel):
 
     device_time: datetime | None = None
     app_version: str | None = Field(default=None, max_length=64)
-    state: PlayerState
+    state: str = open_enum(PlayerState, required=True)
     manifest_etag: str | None = Field(default=None, max_length=128)
     playback: PlaybackIn = Field(default_factory=PlaybackIn)
     cache: CacheIn = Field(default_factory=CacheIn)
@@ -71,18 +95,27 @@ class HeartbeatIn(PlayerModel):
 
 
 class EventIn(PlayerModel):
-    event_id: uuid.UUID | None = Field(
-        default=None, description="Extension of §27.8.3: a client id that makes retries safe"
+    event_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Extension of §27.8.3: a client id (a UUID) that makes retries safe",
     )
-    event_type: DeviceEventType
+    event_type: str = open_enum(DeviceEventType, required=True)
     event_time_utc: datetime
-    severity: EventSeverity
+    severity: str = open_enum(EventSeverity, required=True)
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class EventBatchIn(PlayerModel):
+    """Each event is read on its own (api.routes.player.events): a broken one is refused alone
+    and named in X-Skipped-Events, the others are stored (§27.8.3, issue 15 item 4)."""
+
     device_time: datetime | None = None
-    events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+    events: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS_PER_BATCH,
+        description="Events, each as EventIn; a broken one is refused alone",
+    )
 
 
 class PlayerCommandOut(ApiModel):

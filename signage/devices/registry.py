@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -122,6 +122,50 @@ def update_device(
         target_type="device",
         target_id=device.id,
         details={"fields": sorted(changes.sent)},
+    )
+    session.flush()
+    return _view(session, device, now)
+
+
+def move_device(
+    session: Session,
+    venue: Venue,
+    device_id: uuid.UUID,
+    to_venue: Venue,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> DeviceView:
+    """Reassign a device to another venue of its tenant (§25.1: devices stay unless an admin
+    reassigns them; issue 15 item 6). The caller has checked TENANT_ADMIN and found both venues
+    in its tenant. Identity, name, settings and history stay with the device; its group was the
+    old venue's, so it has none. Its token is revoked: the screen shows a pairing code at its
+    next request, and claiming it in the new venue reuses this device (signage.devices.pairing:
+    a device with the hardware id in the claiming venue is kept)."""
+    device = get_device(session, venue, device_id, now).device
+    if to_venue.id == venue.id or to_venue.tenant_id != venue.tenant_id:
+        raise ValidationFailedError(
+            "The device is already in that venue.",
+            errors=[{"location": "body.toVenueId", "message": "the device's own venue"}],
+        )
+    device.venue_id, device.primary_group_id = to_venue.id, None
+    device.version += 1
+    device.updated_at = now
+    session.execute(
+        update(DeviceStatus).where(DeviceStatus.device_id == device.id).values(venue_id=to_venue.id)
+    )
+    tokens.revoke_for_device(session, device.id, now)
+    for moved in sorted((venue.id, to_venue.id)):  # both venues' screens change (§26.9)
+        bump_venue_epoch(session, moved, now)
+    audit.record(
+        session,
+        who,
+        audit.AuditAction.DEVICE_MOVED,
+        tenant_id=venue.tenant_id,
+        now=now,
+        target_type="device",
+        target_id=device.id,
+        details={"fromVenueId": str(venue.id), "toVenueId": str(to_venue.id)},
     )
     session.flush()
     return _view(session, device, now)

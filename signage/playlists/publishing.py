@@ -208,7 +208,9 @@ def _new_version(
         from_version=previous,
         to_version=version,
     )
-    venues = bump_venues_playing(session, playlist.id, playlist.scope_venue_id, now)
+    venues = bump_venues_playing(
+        session, playlist.id, playlist.tenant_id, playlist.scope_venue_id, now
+    )
     details = {"version": version, "rolledBackTo": rolled_back_to, "venues": len(venues)}
     record_publish(session, who, publication, user_id=user_id, now=now, details=details)
     session.flush()

@@ -46,6 +46,7 @@ class Heartbeat:
     playback_failures: int | None
     download_failures: int | None
     manifest_fetch_failures: int | None
+    raw: dict[str, Any] | None = None  # as sent, when something in it was not understood
 
     def columns(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,12 +59,19 @@ class Event:
     severity: EventSeverity
     event_time: datetime
     payload: dict[str, Any]
+    raw: dict[str, Any] | None = None  # as sent, when something in it was not understood
 
 
 @dataclass(frozen=True)
 class SkippedEvent:
     index: int  # in the batch as sent
     reason: str
+
+
+def refused_event(index: int, error: str) -> SkippedEvent:
+    """An event of a batch that is structurally broken or lacks a required field (§27.8.3):
+    refused on its own, named like a skipped one."""
+    return SkippedEvent(index, f"refused: {error}")
 
 
 def too_far_ahead(moment: datetime | None, now: datetime) -> bool:
@@ -109,6 +117,7 @@ def record_events(
             "event_time": event.event_time,
             "received_at": received_at,
             "payload": event.payload,
+            "raw": event.raw,
         }
         for event in _unique_within_batch(events)
     ]

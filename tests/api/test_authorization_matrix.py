@@ -90,6 +90,7 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/venues/{venueId}/devices/{deviceId}"): Policy.VENUE_READ,
     ("PATCH", "/v1/venues/{venueId}/devices/{deviceId}"): Policy.VENUE_MANAGE,
     ("DELETE", "/v1/venues/{venueId}/devices/{deviceId}"): Policy.VENUE_MANAGE,
+    ("POST", "/v1/venues/{venueId}/devices/{deviceId}/move"): Policy.TENANT_ADMIN,
     ("GET", "/v1/venues/{venueId}/groups"): Policy.VENUE_READ,
     ("POST", "/v1/venues/{venueId}/groups"): Policy.VENUE_MANAGE,
     ("GET", "/v1/venues/{venueId}/groups/{groupId}"): Policy.VENUE_READ,

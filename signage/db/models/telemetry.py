@@ -43,6 +43,8 @@ class _HeartbeatFields:
     playback_failures: Mapped[int | None]
     download_failures: Mapped[int | None]
     manifest_fetch_failures: Mapped[int | None]
+    # The heartbeat as sent, kept only when it held something not understood (issue 15 #4)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class DeviceStatus(_HeartbeatFields, Base):
@@ -97,6 +99,8 @@ class DeviceEvent(Base):
     event_time: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # The event as sent, kept only when it held something not understood (issue 15 #4)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class DeviceCommand(Base):

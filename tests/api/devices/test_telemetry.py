@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ def event(event_type: str = "PLAYBACK_FAILED", **extra) -> dict:
     }
 
 
-def post_events(client: TestClient, device: PairedDevice, events: list[dict]):
+def post_events(client: TestClient, device: PairedDevice, events: list[Any]):
     return client.post(
         "/v1/player/events",
         json={"deviceTime": "2026-06-15T12:00:00Z", "events": events},
@@ -58,12 +59,13 @@ def test_heartbeat_rejects_wrong_types_and_far_future_times(
     client: TestClient, demo: Demo, as_role, database: Database
 ) -> None:
     device = pair(client, as_role("manager"), demo.fortescue_id)
+    missing_state = heartbeat_body()
+    del missing_state["state"]
     cases = [
-        heartbeat_body(state="DANCING"),
+        missing_state,
         heartbeat_body(cache={"usedBytes": "lots"}),
         heartbeat_body(errors={"playbackFailures": -1}),
         heartbeat_body(deviceTime="2030-01-01T00:00:00Z"),
-        heartbeat_body(network={"type": "CARRIER_PIGEON"}),
     ]
     for body in cases:
         response = client.post("/v1/player/heartbeat", json=body, headers=device.headers)
@@ -122,14 +124,86 @@ def test_a_batch_of_101_is_refused_whole(
     assert count(database, DeviceEvent) == 0
 
 
-def test_an_unknown_event_type_names_its_index(
+def test_a_heartbeat_a_newer_player_sends_is_recorded_with_what_is_understood(
+    client: TestClient, demo: Demo, as_role, database: Database, clock: FakeClock
+) -> None:
+    """Issue 15 item 4 (§32.4): an unknown state, another client's ids, unknown fields: the
+    liveness and everything understood are recorded and the heartbeat kept as sent (was 422)."""
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    body = heartbeat_body(
+        state="SCREENSAVER",
+        playback={"playlistId": "pl_042", "currentItemIndex": 3},
+        network={"connected": True, "type": "CELLULAR_5G"},
+        thermal={"celsius": 71},
+    )
+    response = client.post("/v1/player/heartbeat", json=body, headers=device.headers)
+    assert response.status_code == 204, response.text
+    with database.sessions() as session:
+        status = session.get_one(DeviceStatus, uuid.UUID(device.device_id))
+        history = session.scalars(select(DeviceHeartbeat)).one()
+    assert status.last_heartbeat_at == clock.now
+    assert (status.state, status.playlist_id, status.network_type) == (None, None, None)
+    assert (status.current_item_index, status.network_connected) == (3, True)
+    assert history.raw is not None
+    assert status.raw == history.raw
+    assert history.raw["state"] == "SCREENSAVER"
+    assert history.raw["playback"]["playlistId"] == "pl_042"
+    assert history.raw["thermal"] == {"celsius": 71}
+
+
+def test_an_understood_heartbeat_keeps_no_raw_copy(
     client: TestClient, demo: Demo, as_role, database: Database
 ) -> None:
     device = pair(client, as_role("manager"), demo.fortescue_id)
-    batch = [event(), event(), event("ALIENS_LANDED")]
+    client.post("/v1/player/heartbeat", json=heartbeat_body(), headers=device.headers)
+    with database.sessions() as session:
+        assert session.scalars(select(DeviceHeartbeat.raw)).one() is None
+
+
+def test_unknown_event_types_are_stored_and_only_a_broken_event_is_refused(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    """Issue 15 item 4 (§27.8.3): a newer Fire TV's new event type, a foreign id and extra fields
+    are stored (UNRECOGNIZED, kept as sent); an event without its time is refused alone and named
+    in X-Skipped-Events; the rest of the batch is stored (it used to refuse the whole batch)."""
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    broken = event()
+    del broken["eventTimeUtc"]
+    batch = [
+        event(),
+        event("HDMI_CEC_STANDBY", eventId="evt_9", firmware="FireOS 8"),
+        broken,
+        event(severity="CRITICAL"),
+    ]
     response = post_events(client, device, batch)
+    assert response.status_code == 204, response.text
+    skipped = response.headers["x-skipped-events"]
+    assert skipped.startswith('2;reason="refused: eventTimeUtc')
+    assert "," not in skipped
+    with database.sessions() as session:
+        stored = list(session.scalars(select(DeviceEvent).order_by(DeviceEvent.id)))
+    assert [e.event_type.value for e in stored] == [
+        "PLAYBACK_FAILED",
+        "UNRECOGNIZED",
+        "PLAYBACK_FAILED",
+    ]
+    assert stored[0].raw is None
+    assert stored[1].raw is not None
+    assert stored[1].raw["eventType"] == "HDMI_CEC_STANDBY"
+    assert (stored[1].raw["eventId"], stored[1].raw["firmware"]) == ("evt_9", "FireOS 8")
+    assert stored[1].client_event_id is None
+    assert stored[2].raw is not None
+    assert stored[2].raw["severity"] == "CRITICAL"
+
+
+def test_a_batch_of_nothing_but_broken_events_is_422_naming_each(
+    client: TestClient, demo: Demo, as_role, database: Database
+) -> None:
+    device = pair(client, as_role("manager"), demo.fortescue_id)
+    response = post_events(client, device, [{"eventType": "APP_STARTED"}, "not an object"])
     assert response.status_code == 422
-    assert response.json()["errors"][0]["location"] == "body.events.2.eventType"
+    locations = [e["location"] for e in response.json()["errors"]]
+    assert locations == ["body.events.0", "body.events.1"]
     assert count(database, DeviceEvent) == 0
 
 

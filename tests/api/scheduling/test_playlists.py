@@ -305,12 +305,15 @@ def test_publishing_a_scheduled_playlist_moves_the_venue_epoch(
     )
     publish_schedule(client, headers, demo.badger_id)
     before = epoch_of(database, demo.badger_id)
-    untouched = epoch_of(database, demo.fortescue_id)
+    sees_it = epoch_of(database, demo.fortescue_id)
+    untouched = epoch_of(database, demo.other_venue_id)
     url = f"{LIBRARY}/{playlist_id}"
     etag = client.get(url, headers=headers).headers["ETag"]
     assert client.post(f"{url}/publish", headers={**headers, IF_MATCH: etag}).status_code == 200
     assert epoch_of(database, demo.badger_id) == before + 1
-    assert epoch_of(database, demo.fortescue_id) == untouched
+    # Fortescue sees the shared playlist: it is now its "last published" fallback (issue 15 #2)
+    assert epoch_of(database, demo.fortescue_id) == sees_it + 1
+    assert epoch_of(database, demo.other_venue_id) == untouched
 
 
 def test_a_failure_midway_through_publish_leaves_the_old_published_state_whole(
