@@ -25,7 +25,7 @@ def api_overrides(client: TestClient, as_role: Signer, demo: Demo) -> list[dict[
     url = f"/v1/venues/{demo.fortescue_id}/overrides?includeEnded=true"
     response = client.get(url, headers=as_role("manager"))
     assert response.status_code == 200, response.text
-    found: list[dict[str, object]] = response.json()
+    found: list[dict[str, object]] = response.json()["items"]  # §27.1 page (issue 15 item 16)
     return found
 
 
