@@ -5,15 +5,15 @@ are bounded by the TTL."""
 
 from __future__ import annotations
 
-from api.revocation_cache import EpochStore, RevocationCache, epoch_store_for
+from api.revocation_cache import RevocationCache
 from signage.auth.principal import DevicePrincipal
 from signage.config import Settings
+from signage.revocation_epochs import DEVICE_TOKEN_EPOCH_KEY, EpochStore, epoch_store_for
 
 # Revocation is what makes an entry stale (the epoch); the TTL is only a backstop. It outlives
 # the 60 s heartbeat and manifest cadence so a fleet's token checks hit the database about once
 # per device every ten minutes, not on every other request.
 TTL_SECONDS = 600.0
-REDIS_KEY = "signage:device-token-revocations"
 
 
 class DeviceTokenCache(RevocationCache[str, DevicePrincipal]):
@@ -24,4 +24,4 @@ class DeviceTokenCache(RevocationCache[str, DevicePrincipal]):
 
 
 def device_token_cache_for(settings: Settings) -> DeviceTokenCache:
-    return DeviceTokenCache(epoch_store_for(settings, REDIS_KEY))
+    return DeviceTokenCache(epoch_store_for(settings, DEVICE_TOKEN_EPOCH_KEY))

@@ -90,6 +90,12 @@ def enforce(
         )
 
 
+def enforce_publish_limit(request: Request, context: AppContext, tenant_id: uuid.UUID) -> None:
+    """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit: the
+    /v1 publish and rollback routes and the web app's publish buttons count alike."""
+    enforce(request, context, LimitCategory.PUBLISH_PER_TENANT, str(tenant_id), tenant_id=tenant_id)
+
+
 def enforce_login_limits(request: Request, context: AppContext, email: str) -> None:
     """§27.1's login limits, keyed by `signage.ratelimit.login_limit_keys`."""
     for category, subject in login_limit_keys(email, client_ip_address(request)):

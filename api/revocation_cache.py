@@ -6,55 +6,15 @@ bounded by the TTL."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Hashable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
-from signage.config import Settings
+from signage.revocation_epochs import EpochStore, LocalEpoch
 
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 _MAX_ENTRIES = 100_000
-
-
-class EpochStore(Protocol):
-    def current(self) -> int: ...
-    def bump(self) -> None: ...
-
-
-class LocalEpoch:
-    def __init__(self) -> None:
-        self._value = 0
-        self._lock = threading.Lock()
-
-    def current(self) -> int:
-        return self._value
-
-    def bump(self) -> None:
-        with self._lock:
-            self._value += 1
-
-
-class RedisEpoch:
-    def __init__(self, client: Any, key: str) -> None:
-        self._client = client
-        self._key = key
-
-    def current(self) -> int:
-        return int(self._client.get(self._key) or 0)
-
-    def bump(self) -> None:
-        self._client.incr(self._key)
-
-
-def epoch_store_for(settings: Settings, redis_key: str) -> EpochStore:
-    """Shared by every replica through Redis when configured, else this process's own."""
-    if settings.redis_url:
-        import redis
-
-        return RedisEpoch(redis.Redis.from_url(settings.redis_url), redis_key)
-    return LocalEpoch()
 
 
 class RevocationCache(Generic[Key, Value]):

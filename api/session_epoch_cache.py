@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from api.revocation_cache import EpochStore, RevocationCache, epoch_store_for
+from api.revocation_cache import RevocationCache
 from signage.config import Settings
+from signage.revocation_epochs import USER_SESSION_EPOCH_KEY, EpochStore, epoch_store_for
 
 # Only a backstop (see above): revocations through the API take effect at once. Short, since
 # a user's requests are few next to a fleet's heartbeats.
 TTL_SECONDS = 60.0
-REDIS_KEY = "signage:user-session-revocations"
 
 
 class SessionEpochCache(RevocationCache[uuid.UUID, int]):
@@ -25,4 +25,4 @@ class SessionEpochCache(RevocationCache[uuid.UUID, int]):
 
 
 def session_epoch_cache_for(settings: Settings) -> SessionEpochCache:
-    return SessionEpochCache(epoch_store_for(settings, REDIS_KEY))
+    return SessionEpochCache(epoch_store_for(settings, USER_SESSION_EPOCH_KEY))

@@ -19,6 +19,7 @@ from signage.db.embedded import EmbeddedPostgresError
 from signage.db.engine import Database, DatabaseUnavailableError, database_url
 from signage.enums import ActorType, TenantRole, TenantStatus
 from signage.errors import DomainError
+from signage.revocation_epochs import announce_credential_revocations
 from signage.runtime import (
     DAGSTER_HOME,
     Child,
@@ -339,22 +340,10 @@ def _set_tenant_status(reference: str, status: TenantStatus) -> None:
             with database.unit_of_work() as session:
                 tenant = set_tenant_status(session, reference, status, now=utc_now(), who=OPERATOR)
                 name = tenant.name
-            _forget_cached_credentials(settings)
+            announce_credential_revocations(settings)  # after the commit, every replica
             return name
         finally:
             database.dispose()
 
     name = _one_line_errors(run)
     typer.echo(f"tenant {name}: {status.value}")
-
-
-def _forget_cached_credentials(settings: Settings) -> None:
-    """After the commit, drop the API's cached token and session checks on every replica, as
-    an API request that revokes does (issue 15 item 8). They are shared through Redis; without
-    Redis each API process keeps its own and forgets within its TTL (docs/operations.md)."""
-    from api.device_token_cache import device_token_cache_for  # the API's caches, not domain
-    from api.session_epoch_cache import session_epoch_cache_for
-
-    if settings.redis_url:
-        device_token_cache_for(settings).revoked()
-        session_epoch_cache_for(settings).revoked()

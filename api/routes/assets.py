@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
@@ -22,6 +22,7 @@ from api.problems import raises
 from api.ratelimit import enforce
 from api.schemas import Page
 from api.schemas.assets import AssetOut, UploadIn, UploadOut
+from api.views import asset_out
 from signage.auth.policy import (
     VenueAction,
     authorize_shared_library_edit,
@@ -35,9 +36,6 @@ from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, ContentScope
 from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
 from signage.ratelimit import LimitCategory
-from signage.storage.base import ObjectStorage
-
-THUMBNAIL_URL_LIFETIME = timedelta(hours=1)
 
 library_router = APIRouter(
     prefix="/v1/library/assets", tags=["library"], dependencies=[Depends(management_rate_limit)]
@@ -116,39 +114,6 @@ def _start(
         upload_method=started.presigned.method,
         upload_headers=dict(started.presigned.headers),
         expires_at_utc=started.presigned.expires_at,
-    )
-
-
-def asset_out(asset: Asset, storage: ObjectStorage, now: datetime) -> AssetOut:
-    thumbnail = (
-        storage.presign_get(asset.thumbnail_key, now + THUMBNAIL_URL_LIFETIME)
-        if asset.status is AssetStatus.READY and asset.thumbnail_key
-        else None
-    )
-    return AssetOut(
-        asset_id=asset.id,
-        tenant_id=asset.tenant_id,
-        scope=asset.scope_type,
-        venue_id=asset.scope_venue_id,
-        type=asset.type,
-        status=asset.status,
-        display_name=asset.display_name,
-        content_type=asset.content_type,
-        file_size_bytes=asset.file_size_bytes,
-        checksum_sha256=asset.checksum_sha256,
-        width_px=asset.width_px,
-        height_px=asset.height_px,
-        duration_seconds=asset.duration_seconds,
-        frame_rate=asset.frame_rate,
-        bitrate_bps=asset.bitrate_bps,
-        video_codec=asset.video_codec,
-        audio_codec=asset.audio_codec,
-        thumbnail_url=thumbnail,
-        failure_reason=asset.failure_reason,
-        failure_detail=asset.failure_detail,
-        failed_at_utc=asset.failed_at,
-        created_at_utc=asset.created_at,
-        updated_at_utc=asset.updated_at,
     )
 
 

@@ -17,6 +17,7 @@ from api.ratelimit import (
 from api.schemas.auth import LoginRequest, RefreshRequest, TokenResponse
 from api.views import accessible_venues_out, current_user_out
 from signage.auth import sessions
+from signage.auth.sessions import INVALID_CREDENTIALS
 from signage.errors import AuthenticationError, ConflictError, RateLimitedError
 from signage.pagination import MAX_LIMIT, PageRequest
 from signage.ratelimit import LimitCategory
@@ -24,7 +25,6 @@ from signage.ratelimit import LimitCategory
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 # One answer for every failure: no hint whether the e-mail exists (§25.10, no enumeration).
-INVALID_CREDENTIALS = "The e-mail or password is not correct, or the account is disabled."
 
 
 @router.post("/login", summary="Sign in with e-mail and password")

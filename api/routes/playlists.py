@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser, UserAudit, VenueManager
 from api.auth import management_rate_limit as rate_limit
-from api.context import AppContext
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
-from api.presence import IfMatch, announce, other_editors
+from api.presence import IfMatch, announce
 from api.problems import raises
-from api.ratelimit import enforce
+from api.ratelimit import enforce_publish_limit
 from api.routes.assets import library_editor, library_reader, venue_editor, venue_reader
 from api.schemas import Page
 from api.schemas.playlists import (
     PlaylistCreateIn,
-    PlaylistItemOut,
     PlaylistItemsIn,
     PlaylistOut,
     PlaylistRenameIn,
@@ -37,14 +33,13 @@ from api.schemas.playlists import (
     PresenceOut,
     RollbackIn,
 )
+from api.views import playlist_out, playlist_resource, playlist_summary
 from signage.content.scope import LibraryScope
 from signage.db.models import Playlist
-from signage.enums import ContentScope, PresenceResourceType
+from signage.enums import ContentScope
 from signage.errors import ConflictError, RateLimitedError
 from signage.playlists import deletion, drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
-from signage.presence import Resource
-from signage.ratelimit import LimitCategory
 
 library_router = APIRouter(
     prefix="/v1/library/playlists", tags=["library"], dependencies=[Depends(rate_limit)]
@@ -64,53 +59,7 @@ def venue_publisher(venue: VenueManager) -> LibraryScope:
 @raises(RateLimitedError)
 def publish_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
     """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit."""
-    tenant = str(user.tenant_id)
-    enforce(request, context, LimitCategory.PUBLISH_PER_TENANT, tenant, tenant_id=user.tenant_id)
-
-
-def _resource(playlist: Playlist) -> Resource:
-    return Resource(playlist.tenant_id, PresenceResourceType.PLAYLIST, playlist.id)
-
-
-def playlist_out(
-    session: Session, context: AppContext, playlist: Playlist, me: uuid.UUID, now: datetime
-) -> PlaylistOut:
-    items = drafts.draft_items(session, playlist.id)
-    return PlaylistOut(
-        **_summary(playlist, len(items)).model_dump(),
-        items=[
-            PlaylistItemOut(
-                playlist_item_id=item.id,
-                asset_id=asset.id,
-                sequence=item.sequence,
-                duration_seconds=item.duration_seconds,
-                enabled=item.enabled,
-                asset_type=asset.type,
-                asset_status=asset.status,
-                asset_display_name=asset.display_name,
-                asset_duration_seconds=(
-                    None if asset.duration_seconds is None else float(asset.duration_seconds)
-                ),
-            )
-            for item, asset in items
-        ],
-        editors=other_editors(session, context, _resource(playlist), me, now),
-    )
-
-
-def _summary(playlist: Playlist, item_count: int) -> PlaylistSummaryOut:
-    return PlaylistSummaryOut(
-        playlist_id=playlist.id,
-        tenant_id=playlist.tenant_id,
-        scope=playlist.scope_type,
-        venue_id=playlist.scope_venue_id,
-        name=playlist.name,
-        draft_version=playlist.draft_version,
-        published_version=playlist.published_version,
-        item_count=item_count,
-        created_at_utc=playlist.created_at,
-        updated_at_utc=playlist.updated_at,
-    )
+    enforce_publish_limit(request, context, user.tenant_id)
 
 
 class Call:
@@ -166,7 +115,7 @@ def add_playlist_routes(
         found = drafts.list_playlists(session, scope, page, q, only=scope_filter)
         counts = drafts.item_counts(session, [p.id for p in found.items])
         return Page(
-            items=[_summary(p, counts.get(p.id, 0)) for p in found.items],
+            items=[playlist_summary(p, counts.get(p.id, 0)) for p in found.items],
             next_cursor=found.next_cursor,
         )
 
@@ -336,7 +285,7 @@ def add_playlist_routes(
         scope: LibraryScope = Depends(editor),
     ) -> PresenceOut:
         playlist = drafts.get_playlist(session, scope, playlistId)
-        return announce(session, context, _resource(playlist), user.user_id, now)
+        return announce(session, context, playlist_resource(playlist), user.user_id, now)
 
     @router.delete("/{playlistId}/presence", status_code=204, summary="I stopped editing")
     def leave(
@@ -347,7 +296,7 @@ def add_playlist_routes(
         scope: LibraryScope = Depends(editor),
     ) -> Response:
         playlist = drafts.get_playlist(session, scope, playlistId)
-        context.presence.leave(session, _resource(playlist), user.user_id)
+        context.presence.leave(session, playlist_resource(playlist), user.user_id)
         return Response(status_code=204)
 
 

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser, UserAudit, VenueEditor, VenueManager, VenueReader
@@ -29,31 +28,25 @@ from api.schemas.scheduling import (
     ScheduleVersionOut,
     SlotIn,
     SlotOut,
-    TimelineIntervalOut,
     TimelineOut,
 )
+from api.views import timeline_out
 from signage import publish_history
 from signage.db.models import (
-    DeviceGroup,
-    Playlist,
     SchedulePublishedSlot,
     ScheduleSlot,
     Venue,
     VenueOverride,
 )
-from signage.enums import PresenceResourceType, SlotTargetType
-from signage.errors import ConflictError, NotFoundError, ValidationFailedError
-from signage.manifest.timeline import target_timeline
+from signage.enums import PresenceResourceType
+from signage.errors import ConflictError
 from signage.presence import Resource
 from signage.scheduling import overrides, schedule_sets
-from signage.scheduling.resolver import MAX_TIMELINE_WINDOW
 from signage.scheduling.schedule_sets import SlotInput, schedule_etag
 
 router = APIRouter(
     prefix="/v1/venues/{venueId}", tags=["scheduling"], dependencies=[Depends(rate_limit)]
 )
-
-DEFAULT_TIMELINE_WINDOW = timedelta(days=7)
 
 
 def _slot_input(body: SlotIn) -> SlotInput:
@@ -352,70 +345,4 @@ def timeline(
     device_id: Annotated[uuid.UUID | None, Query(alias="deviceId")] = None,
     group_id: Annotated[uuid.UUID | None, Query(alias="groupId")] = None,
 ) -> TimelineOut:
-    start, end = _window(from_utc, to_utc, now)
-    target_type, target_id = _target(session, venue, device_id, group_id)
-    snapshot = context.manifests.snapshot(session, venue.id, now)
-    zone, intervals = target_timeline(snapshot, target_type, target_id, start, end)
-    names = _playlist_names(session, {i.playlist_id for i in intervals if i.playlist_id})
-    return TimelineOut(
-        venue_id=venue.id,
-        target_type=target_type,
-        target_id=target_id,
-        timezone=zone,
-        from_utc=start,
-        to_utc=end,
-        intervals=[
-            TimelineIntervalOut(
-                start_utc=i.start_utc,
-                end_utc=i.end_utc,
-                playlist_id=None if i.playlist_id is None else uuid.UUID(str(i.playlist_id)),
-                playlist_name=names.get(str(i.playlist_id)),
-                reason=i.reason,
-                rule_id=None if i.rule_id is None else uuid.UUID(str(i.rule_id)),
-                fallback_source=i.fallback_source,
-            )
-            for i in intervals
-        ],
-    )
-
-
-def _window(
-    from_utc: datetime | None, to_utc: datetime | None, now: datetime
-) -> tuple[datetime, datetime]:
-    for name, value in (("from", from_utc), ("to", to_utc)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailedError(
-                "Times need a UTC offset (§30.1).",
-                errors=[{"location": f"query.{name}", "message": "no UTC offset"}],
-            )
-    start = from_utc or now
-    end = to_utc or start + DEFAULT_TIMELINE_WINDOW
-    if not start < end <= start + MAX_TIMELINE_WINDOW:
-        raise ValidationFailedError(
-            "The window must end after it starts and span at most 14 days.",
-            errors=[{"location": "query.to", "message": "window empty or over 14 days"}],
-        )
-    return start, end
-
-
-def _target(
-    session: Session, venue: Venue, device_id: uuid.UUID | None, group_id: uuid.UUID | None
-) -> tuple[SlotTargetType, uuid.UUID]:
-    if (device_id is None) == (group_id is None):
-        raise ValidationFailedError(
-            "Give exactly one of deviceId and groupId.",
-            errors=[{"location": "query.deviceId", "message": "exactly one of deviceId, groupId"}],
-        )
-    if device_id is not None:
-        return SlotTargetType.DEVICE, device_id  # the snapshot knows the venue's devices
-    assert group_id is not None
-    group = session.get(DeviceGroup, group_id)
-    if group is None or group.venue_id != venue.id:
-        raise NotFoundError(f"Group {group_id} was not found.")
-    return SlotTargetType.GROUP, group_id
-
-
-def _playlist_names(session: Session, playlist_ids: set[object]) -> dict[str, str]:
-    ids = [uuid.UUID(str(p)) for p in playlist_ids]
-    rows = session.execute(select(Playlist.id, Playlist.name).where(Playlist.id.in_(ids)))
-    return {str(playlist_id): name for playlist_id, name in rows}
+    return timeline_out(session, context, venue, now, (from_utc, to_utc), device_id, group_id)

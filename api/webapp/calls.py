@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from api.auth import user_audit_context
 from api.context import AppContext
 from api.deps import ContextDep, NowDep, SessionDep
-from api.routes.playlists import publish_rate_limit
+from api.ratelimit import enforce_publish_limit
 from api.webapp.access import Abilities, abilities, open_venue
 from api.webapp.rendering import redirect, render
 from api.webapp.session import CheckedForm, WebUser, signed_in_user
@@ -69,7 +69,7 @@ class FormPost(PageView):
 
     def limit_publishing(self) -> None:
         """Publishes count against the tenant's publish limit too (§27.1), as on /v1."""
-        publish_rate_limit(self.request, self.context, self.user)
+        enforce_publish_limit(self.request, self.context, self.user.tenant_id)
 
     def redirect(self, url: str) -> Response:
         """Post/redirect/get: the browser then loads `url`."""

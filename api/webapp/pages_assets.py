@@ -9,7 +9,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.routes.assets import asset_out
+from api.views import asset_out
 from api.webapp.access import venue_scope
 from api.webapp.calls import PageViewDep
 from api.webapp.pages_ops import choice

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response
 from api.auth import anonymous_audit_context
 from api.deps import ContextDep, SessionDep
 from api.ratelimit import enforce_login_limits
-from api.routes.auth import INVALID_CREDENTIALS
 from api.webapp.rendering import PageRoute, redirect, render
 from api.webapp.session import (
     REFRESH_COOKIE,
@@ -20,6 +19,7 @@ from api.webapp.session import (
 )
 from signage.auth import sessions
 from signage.auth.roles import accessible_venues
+from signage.auth.sessions import INVALID_CREDENTIALS
 from signage.pagination import MAX_LIMIT, PageRequest
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

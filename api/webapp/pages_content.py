@@ -13,7 +13,7 @@ import uuid
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from api.routes.playlists import playlist_out
+from api.views import playlist_out
 from api.webapp.access import venue_scope
 from api.webapp.calls import FormPostDep, PageViewDep
 from api.webapp.forms import uuid_field

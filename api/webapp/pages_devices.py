@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.ratelimit import client_ip_address, enforce
-from api.routes.scheduling import timeline
 from api.schemas.devices import DeviceOut
-from api.views import device_out
+from api.views import device_out, timeline_out
 from api.webapp.access import may
 from api.webapp.calls import FormPost, FormPostDep, PageViewDep
 from api.webapp.forms import uuid_field
@@ -176,10 +175,10 @@ def send_command(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -
 
 @router.get(DEVICE + "/timeline")
 def device_timeline(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep) -> Response:
-    """The /v1 timeline route's answer for this device over its default window (7 days)."""
+    """The /v1 timeline's view of this device over its default window (7 days)."""
     venue = view.venue(venue_id, VenueAction.READ)
     device = registry.get_device(view.session, venue, device_id, view.now).device
-    plan = timeline(venue, view.context, view.session, view.now, None, None, device.id, None)
+    plan = timeline_out(view.session, view.context, venue, view.now, (None, None), device.id, None)
     return view.render("timeline.html", venue=venue, device=device, plan=plan)
 
 

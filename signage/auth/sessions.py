@@ -21,6 +21,9 @@ from signage.auth.tokens import TokenPolicy, issue_access_token, new_opaque_toke
 from signage.db.models import RefreshToken, Tenant, User
 from signage.enums import ActorType, RefreshTokenStatus, TenantStatus, UserStatus
 
+# One answer for every refused sign-in, so it never says which part was wrong (§25.3).
+INVALID_CREDENTIALS = "The e-mail or password is not correct, or the account is disabled."
+
 
 @dataclass(frozen=True)
 class IssuedTokens:
