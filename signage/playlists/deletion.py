@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 from signage import audit
 from signage.content.scope import LibraryScope
 from signage.db.models import (
-    Playlist,
     SchedulePublishedSlot,
     ScheduleSlot,
     Venue,
     VenueOverride,
     VenueScheduleSet,
 )
-from signage.epochs import bump_venue_epoch
+from signage.epochs import bump_venues_playing
 from signage.errors import ConflictError
 from signage.playlists.drafts import get_playlist
 
@@ -110,7 +109,9 @@ def delete_playlist(
         raise in_use_error(uses)
     playlist.deleted_at = now
     if playlist.published_version is not None:
-        _bump_venues_that_may_fall_back_to(session, playlist, now)
+        # It may still be a venue's §31.5 "last published" fallback with no other use: the
+        # venues that see it move to their next fallback at their next poll.
+        bump_venues_playing(session, playlist.id, playlist.tenant_id, playlist.scope_venue_id, now)
     audit.record(
         session,
         who,
@@ -121,21 +122,3 @@ def delete_playlist(
         target_id=playlist.id,
         details={"name": playlist.name},
     )
-
-
-def _bump_venues_that_may_fall_back_to(session: Session, playlist: Playlist, now: datetime) -> None:
-    """A published playlist may be a venue's "last published" fallback (§31.5) with no other
-    use: its own venue's, or for a shared one any venue of the tenant's. Their screens must
-    move to the next fallback at their next poll."""
-    if playlist.scope_venue_id is not None:
-        venue_ids = [playlist.scope_venue_id]
-    else:
-        venue_ids = list(
-            session.scalars(
-                select(Venue.id)
-                .where(Venue.tenant_id == playlist.tenant_id, Venue.deleted_at.is_(None))
-                .order_by(Venue.id)  # a fixed order, so concurrent bumps never deadlock
-            )
-        )
-    for venue_id in venue_ids:
-        bump_venue_epoch(session, venue_id, now)
