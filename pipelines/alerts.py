@@ -22,15 +22,13 @@ from dagster import (
     sensor,
 )
 
-from pipelines.resources import PlatformDatabase
+from pipelines.resources import PlatformDatabase, alert_thresholds
 from signage.alerts.evaluation import evaluate_alerts
-from signage.alerts.rules import AlertThresholds
-from signage.config import Settings
 
 
 def evaluate_fleet(platform_db: PlatformDatabase) -> dict[str, int]:
     """Open, refresh and resolve alerts from the fleet's latest telemetry; what it did."""
-    thresholds = AlertThresholds.from_settings(Settings())
+    thresholds = alert_thresholds()
     with platform_db.unit_of_work() as session:
         summary = evaluate_alerts(session, datetime.now(UTC), thresholds)
     return {

@@ -8,14 +8,19 @@ holds a role (none: an empty answer, not a 403, so one client screen serves ever
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser, VenueReader, management_rate_limit
+from api.calls import CallDep
 from api.deps import NowDep, PageQuery, SessionDep
+from api.problems import raises
 from api.schemas import Page
 from api.schemas.ops import (
+    AcknowledgeIn,
     AlertOut,
     DashboardOut,
     DeviceCountsOut,
@@ -26,7 +31,10 @@ from api.schemas.ops import (
 )
 from signage.alerts import dashboard as ops_dashboard
 from signage.alerts import queries
-from signage.enums import AlertStatus, AlertType, EventSeverity
+from signage.alerts.acknowledgement import acknowledge, alert_state
+from signage.db.models import Alert
+from signage.enums import AlertState, AlertStatus, AlertType, EventSeverity
+from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
 from signage.pagination import Page as DomainPage
 
 router = APIRouter(tags=["operations"], dependencies=[Depends(management_rate_limit)])
@@ -36,9 +44,11 @@ def alert_filters(
     status: AlertStatus | None = None,
     alert_type: Annotated[AlertType | None, Query(alias="type")] = None,
     severity: EventSeverity | None = None,
+    state: AlertState | None = None,
 ) -> queries.AlertFilters:
-    """§27.1 filters: `?status=OPEN|RESOLVED`, `?type=`, `?severity=`."""
-    return queries.AlertFilters(status=status, type=alert_type, severity=severity)
+    """§27.1 filters: `?status=OPEN|RESOLVED`, `?type=`, `?severity=`, and (issue 17 item 3)
+    `?state=OPEN|ACKNOWLEDGED|RESOLVED`."""
+    return queries.AlertFilters(status=status, type=alert_type, severity=severity, state=state)
 
 
 AlertFiltersQuery = Annotated[queries.AlertFilters, Depends(alert_filters)]
@@ -58,6 +68,21 @@ def list_alerts(
     return _alerts_out(queries.visible_alerts(session, user, filters, page))
 
 
+@router.post(
+    "/v1/alerts/{alertId}/acknowledge",
+    summary="Acknowledge an open alert (VENUE_MANAGER at its venue or TENANT_ADMIN)",
+)
+@raises(NotFoundError, PermissionDeniedError, ConflictError)
+def acknowledge_alert(
+    alertId: uuid.UUID, call: CallDep, body: AcknowledgeIn | None = None
+) -> AlertOut:
+    """Stops the alert re-notifying; it still resolves by itself. Repeating it changes nothing;
+    a resolved alert answers 409."""
+    note = body.note if body else None
+    alert = acknowledge(call.session, call.user, alertId, note, call.now, call.who)
+    return _alert_out(queries.AlertView(alert, _device_name(call.session, alert)))
+
+
 @router.get("/v1/ops/dashboard", summary="Device status, playback health and open alerts")
 def get_dashboard(
     user: CurrentUser, session: SessionDep, now: NowDep, page: PageQuery
@@ -68,6 +93,14 @@ def get_dashboard(
         totals=_health_out(board.devices, board.alerts),
         items=[_venue_health_out(v) for v in board.venues.items],
         next_cursor=board.venues.next_cursor,
+    )
+
+
+def _device_name(session: Session, alert: Alert) -> str | None:
+    return (
+        queries.device_names(session, {alert.device_id}).get(alert.device_id)
+        if alert.device_id
+        else None
     )
 
 
@@ -89,6 +122,10 @@ def _alert_out(view: queries.AlertView) -> AlertOut:
         last_seen_at_utc=alert.last_seen_at,
         resolved_at_utc=alert.resolved_at,
         details=alert.details,
+        state=alert_state(alert),
+        acknowledged_at_utc=alert.acknowledged_at,
+        acknowledged_by_user_id=alert.acknowledged_by_user_id,
+        acknowledgement_note=alert.acknowledgement_note,
     )
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import Field
 
 from api.schemas.base import ApiModel
-from signage.enums import AlertStatus, AlertType, EventSeverity
+from signage.alerts.acknowledgement import NOTE_MAX_LENGTH
+from signage.enums import AlertState, AlertStatus, AlertType, EventSeverity
 
 
 class AlertOut(ApiModel):
@@ -25,6 +26,16 @@ class AlertOut(ApiModel):
     last_seen_at_utc: datetime = Field(description="Last evaluation that found it still true")
     resolved_at_utc: datetime | None
     details: dict[str, Any] = Field(description="Facts behind the alert; keys depend on type")
+    state: AlertState = Field(
+        description="OPEN, ACKNOWLEDGED (open and taken on) or RESOLVED (issue 17 item 3)"
+    )
+    acknowledged_at_utc: datetime | None
+    acknowledged_by_user_id: uuid.UUID | None
+    acknowledgement_note: str | None
+
+
+class AcknowledgeIn(ApiModel):
+    note: str | None = Field(default=None, max_length=NOTE_MAX_LENGTH)
 
 
 class DeviceCountsOut(ApiModel):

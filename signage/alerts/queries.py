@@ -7,13 +7,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.orm import Session
 
 from signage.auth.principal import UserPrincipal
 from signage.db.models import Alert, Device, Venue
-from signage.enums import AlertStatus, AlertType, EventSeverity
+from signage.enums import AlertState, AlertStatus, AlertType, EventSeverity
 from signage.pagination import Page, PageRequest, paginate
+from signage.queries import live
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class AlertFilters:
     status: AlertStatus | None = None
     type: AlertType | None = None
     severity: EventSeverity | None = None
+    state: AlertState | None = None  # issue 17 item 3
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,7 @@ class AlertView:
 def visible_venue_ids(principal: UserPrincipal) -> Select[uuid.UUID]:
     """Venues of the principal's tenant it may read (§25.5): every one for TENANT_ADMIN and
     TENANT_VIEWER, otherwise those where it holds a venue role. Deleted venues are gone."""
-    statement = select(Venue.id).where(
-        Venue.tenant_id == principal.tenant_id, Venue.deleted_at.is_(None)
-    )
+    statement = select(Venue.id).where(Venue.tenant_id == principal.tenant_id, live(Venue))
     if not (principal.is_tenant_admin or principal.is_tenant_viewer):
         statement = statement.where(Venue.id.in_(list(principal.venue_roles)))
     return statement
@@ -66,7 +66,19 @@ def _filtered(statement: Select[Alert], filters: AlertFilters) -> Select[Alert]:
         statement = statement.where(Alert.type == filters.type)
     if filters.severity is not None:
         statement = statement.where(Alert.severity == filters.severity)
+    if filters.state is not None:
+        statement = statement.where(_in_state(filters.state))
     return statement
+
+
+def _in_state(state: AlertState) -> ColumnElement[bool]:
+    if state is AlertState.RESOLVED:
+        return Alert.status == AlertStatus.RESOLVED
+    acknowledged = Alert.acknowledged_at.is_not(None)
+    return and_(
+        Alert.status == AlertStatus.OPEN,
+        acknowledged if state is AlertState.ACKNOWLEDGED else not_(acknowledged),
+    )
 
 
 def _page(session: Session, statement: Select[Alert], page: PageRequest) -> Page[AlertView]:
@@ -78,12 +90,12 @@ def _page(session: Session, statement: Select[Alert], page: PageRequest) -> Page
         descending=True,
         parse=[datetime.fromisoformat, uuid.UUID],
     )
-    names = _device_names(session, {a.device_id for a in found.items if a.device_id})
+    names = device_names(session, {a.device_id for a in found.items if a.device_id})
     views = [AlertView(a, names.get(a.device_id) if a.device_id else None) for a in found.items]
     return Page(views, found.next_cursor)
 
 
-def _device_names(session: Session, device_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+def device_names(session: Session, device_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not device_ids:
         return {}
     rows = session.execute(select(Device.id, Device.name).where(Device.id.in_(device_ids)))

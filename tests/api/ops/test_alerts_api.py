@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.ops.conftest import OpsFleet
-from tests.support.demo import Demo
+from tests.api.ops.fleet import OpsFleet
+from tests.support.world import VenueWorld
 
 Signer = Callable[[str], dict[str, str]]
 
@@ -20,10 +20,11 @@ def alerts_of(client: TestClient, url: str, headers: dict[str, str], **params: o
     return response.json()
 
 
-def test_a_venues_alerts_carry_what_triage_needs(
-    ops_fleet: OpsFleet, client: TestClient, demo: Demo, as_role: Signer
-) -> None:
-    body = alerts_of(client, f"/v1/venues/{demo.fortescue_id}/alerts", as_role("viewer"))
+def test_a_venues_alerts_carry_what_triage_needs(ops_fleet: OpsFleet, world: VenueWorld) -> None:
+    demo = world.demo
+    body = alerts_of(
+        world.client, f"/v1/venues/{demo.fortescue_id}/alerts", world.as_role("viewer")
+    )
     assert body["nextCursor"] is None
     (alert,) = body["items"]
     assert alert["deviceId"] == ops_fleet.device_id("Lounge")
@@ -50,15 +51,18 @@ def test_a_venues_alerts_carry_what_triage_needs(
         "lastSeenAtUtc",
         "resolvedAtUtc",
         "details",
+        "state",
+        "acknowledgedAtUtc",
+        "acknowledgedByUserId",
+        "acknowledgementNote",
     }
 
 
-def test_status_filter_separates_open_from_resolved(
-    ops_fleet: OpsFleet, client: TestClient, demo: Demo, as_role: Signer
-) -> None:
+def test_status_filter_separates_open_from_resolved(ops_fleet: OpsFleet, world: VenueWorld) -> None:
+    client = world.client
     ops_fleet.beat("Lounge")  # back
     ops_fleet.evaluate()
-    url, headers = f"/v1/venues/{demo.fortescue_id}/alerts", as_role("manager")
+    url, headers = f"/v1/venues/{world.demo.fortescue_id}/alerts", world.as_role("manager")
     assert alerts_of(client, url, headers, status="OPEN")["items"] == []
     (resolved,) = alerts_of(client, url, headers, status="RESOLVED")["items"]
     assert resolved["resolvedAtUtc"] is not None
@@ -105,10 +109,11 @@ def test_each_role_sees_the_alerts_of_the_venues_it_may_read(
 
 
 def test_another_tenants_venue_and_an_unassigned_venue_are_not_found(
-    ops_fleet: OpsFleet, client: TestClient, demo: Demo, as_role: Signer
+    ops_fleet: OpsFleet, world: VenueWorld
 ) -> None:
+    demo = world.demo
     for role, venue_id in (("admin", demo.other_venue_id), ("viewer", demo.badger_id)):
-        response = client.get(f"/v1/venues/{venue_id}/alerts", headers=as_role(role))
+        response = world.client.get(f"/v1/venues/{venue_id}/alerts", headers=world.as_role(role))
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == "NOT_FOUND"
@@ -127,10 +132,10 @@ def test_another_tenants_venue_and_an_unassigned_venue_are_not_found(
     ],
 )
 def test_bad_query_parameters_are_problem_422s(
-    ops_fleet: OpsFleet, client: TestClient, demo: Demo, as_role: Signer, params: dict
+    ops_fleet: OpsFleet, world: VenueWorld, params: dict
 ) -> None:
-    for url in ("/v1/alerts", f"/v1/venues/{demo.fortescue_id}/alerts"):
-        response = client.get(url, headers=as_role("admin"), params=params)
+    for url in ("/v1/alerts", f"/v1/venues/{world.demo.fortescue_id}/alerts"):
+        response = world.client.get(url, headers=world.as_role("admin"), params=params)
         assert response.status_code == 422, (url, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 422

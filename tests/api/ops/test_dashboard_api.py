@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from tests.api.ops.conftest import OpsFleet
+from tests.api.ops.fleet import OpsFleet
 
 Signer = Callable[[str], dict[str, str]]
 NO_ALERTS_BY_TYPE = {
