@@ -1,6 +1,6 @@
-"""What a page handler gets about its request, in one parameter, as `api.routes.playlists.Call`
-does for /v1: the signed-in user, the request's session and time, and for a form post the form
-whose CSRF token matched.
+"""What a page handler gets about its request, in one parameter: the bundle every handler gets
+(`api.calls.UserCall`, as /v1's `Call`) with the cookie session's user, and for a form post the
+form whose CSRF token matched.
 
 The dependencies are the ones the handlers declared one by one, in the same order: the user is
 signed in (or sent to log in) before a form's CSRF token is checked. FastAPI resolves each once
@@ -12,34 +12,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 
-from api.auth import user_audit_context
-from api.context import AppContext
+from api.calls import UserCall
 from api.deps import ContextDep, NowDep, SessionDep
 from api.ratelimit import enforce_publish_limit
 from api.webapp.access import Abilities, abilities, open_venue
 from api.webapp.rendering import redirect, render
 from api.webapp.session import CheckedForm, WebUser, signed_in_user
-from signage.audit import AuditContext
-from signage.auth.policy import VenueAction
+from signage.auth.policy import VenueAction, authorize_tenant_admin
 from signage.auth.principal import UserPrincipal
 from signage.db.models import Venue
 
 
 @dataclass(frozen=True)
-class PageView:
+class PageView(UserCall):
     """A signed-in user asking for a page or a fragment of one."""
-
-    request: Request
-    user: UserPrincipal
-    context: AppContext
-    session: Session
-    now: datetime
 
     def venue(self, venue_id: uuid.UUID, action: VenueAction) -> Venue:
         """The venue, if the user may do `action` there; 404/403 as on /v1."""
@@ -62,10 +52,6 @@ class FormPost(PageView):
     def etag(self) -> str | None:
         """The ETag the page was rendered with, sent as If-Match (§16)."""
         return self.form.get("etag")
-
-    @property
-    def who(self) -> AuditContext:
-        return user_audit_context(self.request, self.user)
 
     def limit_publishing(self) -> None:
         """Publishes count against the tenant's publish limit too (§27.1), as on /v1."""
@@ -104,3 +90,21 @@ def form_post_by(signed_in: Callable[..., UserPrincipal]) -> Callable[..., Await
 
 PageViewDep = Annotated[PageView, Depends(page_view)]
 FormPostDep = Annotated[FormPost, Depends(form_post_by(signed_in_user))]
+
+
+def web_tenant_reader(user: WebUser) -> UserPrincipal:
+    """A tenant admin or viewer signed in to the web app; others get the 403 page."""
+    authorize_tenant_admin(user, read_only=True)
+    return user
+
+
+def web_tenant_admin(user: WebUser) -> UserPrincipal:
+    """A tenant admin signed in to the web app; others get the 403 page."""
+    authorize_tenant_admin(user)
+    return user
+
+
+# The web app's counterparts of /v1's api.auth.TenantReader and TenantAdmin (cookie session).
+WebTenantReader = Annotated[UserPrincipal, Depends(web_tenant_reader)]
+WebTenantAdmin = Annotated[UserPrincipal, Depends(web_tenant_admin)]
+WebTenantAdminPost = Annotated[FormPost, Depends(form_post_by(web_tenant_admin))]

@@ -13,29 +13,35 @@ checkbox and each venue's role select has a name of its own (`tenant_role_TENANT
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.schemas.tenancy import UserCreate, UserPatch, VenueIn, VenueRolesPut
 from api.webapp.access import venue_scope
-from api.webapp.calls import FormPost, form_post_by
+from api.webapp.calls import (
+    FormPost,
+    WebTenantAdmin,
+    WebTenantAdminPost,
+    WebTenantReader,
+)
 from api.webapp.forms import ticked
+from api.webapp.mail import can_send_mail, send_link
 from api.webapp.rendering import PageRoute, render
-from api.webapp.session import WebUser
+from signage.auth import password_links
 from signage.auth.passwords import MIN_PASSWORD_LENGTH
-from signage.auth.policy import authorize_tenant_admin
 from signage.auth.principal import UserPrincipal
 from signage.db.models import Playlist, Tenant, Venue
-from signage.enums import Capability, TenantRole, UserStatus, VenueRole
+from signage.enums import Capability, PasswordLinkPurpose, TenantRole, UserStatus, VenueRole
 from signage.errors import ValidationFailedError
 from signage.pagination import MAX_LIMIT, Page, PageRequest
 from signage.playlists import drafts
@@ -43,6 +49,7 @@ from signage.tenancy import admin
 from signage.tenancy.timezones import is_valid_timezone
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+log = logging.getLogger("api.webapp")
 
 ADMIN = "/app/admin"
 VENUES = ADMIN + "/venues"
@@ -74,7 +81,18 @@ VENUE_ROLE_LABELS = {
 CAPABILITY_LABELS = {Capability.EDIT_SHARED_LIBRARY: "May change the shared library"}
 STATUS_LABELS = {UserStatus.ACTIVE: "Active", UserStatus.DISABLED: "Disabled"}
 # The query flags a redirect after a change sets, and what the page then says.
-NOTICES = {"saved": "Saved.", "venue_added": "Venue added.", "person_added": "Person added."}
+NOTICES = {
+    "saved": "Saved.",
+    "venue_added": "Venue added.",
+    "person_added": "Person added.",
+    "archived": "Venue archived.",
+    "disabled": "Disabled: they are signed out and cannot sign in.",
+    "enabled": "Enabled: they can sign in again.",
+    "invited": "Invitation sent: they choose their own password from the link in it.",
+    "link_sent": "Link sent: it lets them choose a new password.",
+    "not_sent": "The e-mail could not be sent (the reason is in the server's log). Try again "
+    "in a while with the send button on this page.",
+}
 # What a field must be, in the form's words: pydantic's own messages quote regular expressions.
 FIELD_RULES = {
     "name": "Name: 1 to 200 characters, on one line.",
@@ -93,23 +111,6 @@ FIELD_RULES = {
 }
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-def tenant_reader(user: WebUser) -> UserPrincipal:
-    authorize_tenant_admin(user, read_only=True)
-    return user
-
-
-def tenant_admin(user: WebUser) -> UserPrincipal:
-    authorize_tenant_admin(user)
-    return user
-
-
-Reader = Annotated[UserPrincipal, Depends(tenant_reader)]
-Admin = Annotated[UserPrincipal, Depends(tenant_admin)]
-
-
-AdminPost = Annotated[FormPost, Depends(form_post_by(tenant_admin))]
 
 
 def _admin_page(request: Request, user: UserPrincipal, template: str, **values: Any) -> Response:
@@ -163,7 +164,7 @@ def timezone_names() -> tuple[str, ...]:
 
 
 @router.get(ADMIN)
-def overview_page(request: Request, user: Reader) -> Response:
+def overview_page(request: Request, user: WebTenantReader) -> Response:
     return _admin_page(request, user, "admin.html", tab="overview")
 
 
@@ -190,7 +191,7 @@ def _fallback_choices(session: Session, venue: Venue) -> list[Playlist]:
 
 
 @router.get(VENUES)
-def venues_page(request: Request, user: Reader, session: SessionDep) -> Response:
+def venues_page(request: Request, user: WebTenantReader, session: SessionDep) -> Response:
     found = _tenant_venues(session, user)
     return _admin_page(
         request,
@@ -205,7 +206,7 @@ def venues_page(request: Request, user: Reader, session: SessionDep) -> Response
 
 
 @router.post(VENUES + "/add")
-def add_venue(post: AdminPost) -> Response:
+def add_venue(post: WebTenantAdminPost) -> Response:
     fields = _venue_fields(post.form)
     admin.create_venue(post.session, post.user.tenant_id, fields, now=post.now, who=post.who)
     return post.redirect(f"{VENUES}?venue_added=1")
@@ -213,7 +214,7 @@ def add_venue(post: AdminPost) -> Response:
 
 @router.get(VENUES + "/{venue_id}")
 def venue_page(
-    venue_id: uuid.UUID, request: Request, user: Reader, session: SessionDep
+    venue_id: uuid.UUID, request: Request, user: WebTenantReader, session: SessionDep
 ) -> Response:
     venue = admin.get_venue(session, user.tenant_id, venue_id)
     return _admin_page(
@@ -228,17 +229,25 @@ def venue_page(
 
 
 @router.post(VENUES + "/{venue_id}/save")
-def save_venue(venue_id: uuid.UUID, post: AdminPost) -> Response:
+def save_venue(venue_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
     """Every field of the form replaces the venue's, as `PUT .../venues/{id}` does."""
     fields, tenant_id = _venue_fields(post.form), post.user.tenant_id
     admin.update_venue(post.session, tenant_id, venue_id, fields, now=post.now, who=post.who)
     return post.redirect(f"{VENUES}/{venue_id}?saved=1")
 
 
+@router.post(VENUES + "/{venue_id}/archive")
+def archive_venue(venue_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
+    """Out of every list (issue 19 item 5); refused, naming them, while screens are paired."""
+    tenant_id = post.user.tenant_id
+    admin.archive_venue(post.session, tenant_id, venue_id, now=post.now, who=post.who)
+    return post.redirect(f"{VENUES}?archived=1")
+
+
 # -- people ------------------------------------------------------------------------------------
 
 
-def _new_user(form: dict[str, str]) -> admin.NewUser:
+def _new_user(form: dict[str, str], password: str) -> admin.NewUser:
     """The "Add a person" form; its venue and role selects give at most one first venue role.
     The domain checks the password's length and that the e-mail is free in this tenant."""
     venue_id = form.get("venue_id", "")
@@ -248,7 +257,7 @@ def _new_user(form: dict[str, str]) -> admin.NewUser:
         {
             "email": form.get("email", "").strip(),
             "display_name": form.get("display_name", "").strip(),
-            "password": form.get("password", ""),
+            "password": password,
             "tenant_roles": _ticked(form, TENANT_ROLE_FIELD, TenantRole),
             "venue_roles": first_role,
         },
@@ -307,7 +316,7 @@ def _venue_roles(
 
 
 @router.get(USERS)
-def users_page(request: Request, user: Admin, session: SessionDep) -> Response:
+def users_page(request: Request, user: WebTenantAdmin, session: SessionDep) -> Response:
     people = admin.list_users(session, user.tenant_id, PageRequest(limit=MAX_LIMIT))
     venues = _tenant_venues(session, user)
     return _admin_page(
@@ -320,18 +329,55 @@ def users_page(request: Request, user: Admin, session: SessionDep) -> Response:
         venues=venues.items,
         venue_names={venue.id: venue.name for venue in venues.items},
         min_password_length=MIN_PASSWORD_LENGTH,
+        invites=can_send_mail(request.app.state.context),
     )
 
 
 @router.post(USERS + "/add")
-def add_user(post: AdminPost) -> Response:
-    new = _new_user(post.form)
-    admin.create_user(post.session, post.user.tenant_id, new, now=post.now, who=post.who)
-    return post.redirect(f"{USERS}?person_added=1")
+def add_user(post: WebTenantAdminPost) -> Response:
+    """With a mail server, an invitation: the person sets their own password from a one-time
+    link (issue 19 item 9). Without one, the typed initial password, as before."""
+    if not can_send_mail(post.context):
+        new = _new_user(post.form, post.form.get("password", ""))
+        admin.create_user(post.session, post.user.tenant_id, new, now=post.now, who=post.who)
+        return post.redirect(f"{USERS}?person_added=1")
+    # A placeholder for the wire model: invite_user draws the real password, which nobody knows.
+    new = _new_user(post.form, password="-")  # noqa: S106
+    link = password_links.invite_user(
+        post.session, post.user.tenant_id, new, now=post.now, who=post.who
+    )
+    return _sent(post, link, f"{USERS}/{link.user_id}", "invited")
+
+
+def _sent(post: FormPost, link: password_links.IssuedLink, page: str, flag: str) -> Response:
+    """The link's e-mail, sent once the link is committed; the page says whether it went."""
+    post.session.commit()
+    outcome = send_link(post.context, link)
+    if not outcome.ok:
+        log.warning("password link e-mail to user %s not sent: %s", link.user_id, outcome.error)
+    return post.redirect(f"{page}?{flag if outcome.ok else 'not_sent'}=1")
+
+
+@router.post(USERS + "/{user_id}/send-link")
+def send_password_link(user_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
+    """A fresh link for someone of this tenant: an invitation again if they never signed in,
+    else a reset; their older links stop working."""
+    person = admin.get_user(post.session, post.user.tenant_id, user_id)
+    if not can_send_mail(post.context):
+        raise ValidationFailedError("This platform cannot send e-mail (no SMTP server is set).")
+    purpose = (
+        PasswordLinkPurpose.INVITATION
+        if person.last_login_at is None
+        else PasswordLinkPurpose.PASSWORD_RESET
+    )
+    link = password_links.issue_link(post.session, person, purpose, now=post.now, who=post.who)
+    return _sent(post, link, f"{USERS}/{user_id}", "link_sent")
 
 
 @router.get(USERS + "/{user_id}")
-def user_page(user_id: uuid.UUID, request: Request, user: Admin, session: SessionDep) -> Response:
+def user_page(
+    user_id: uuid.UUID, request: Request, user: WebTenantAdmin, session: SessionDep
+) -> Response:
     person = admin.view_user(session, admin.get_user(session, user.tenant_id, user_id))
     venues = _tenant_venues(session, user)
     return _admin_page(
@@ -344,18 +390,30 @@ def user_page(user_id: uuid.UUID, request: Request, user: Admin, session: Sessio
         venues=venues.items,
         venue_names={venue.id: venue.name for venue in venues.items},
         timezone=_tenant_timezone(session, user),
+        sends_links=can_send_mail(request.app.state.context),
     )
 
 
 @router.post(USERS + "/{user_id}/save")
-def save_user(user_id: uuid.UUID, post: AdminPost) -> Response:
+def save_user(user_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
     changes = _user_changes(post.form)
     admin.update_user(post.session, post.user, user_id, changes, now=post.now, who=post.who)
     return post.redirect(f"{USERS}/{user_id}?saved=1")
 
 
+@router.post(USERS + "/{user_id}/status")
+def change_status(user_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
+    """One button to disable (or enable again) a person (issue 19 item 5): `update_user` with
+    the status alone, which signs a disabled person out everywhere; never oneself."""
+    status = _checked(UserPatch, {"status": post.form.get("status", "")}, "status").status
+    changes = admin.UserChanges(status=status)
+    admin.update_user(post.session, post.user, user_id, changes, now=post.now, who=post.who)
+    flag = "disabled" if status is UserStatus.DISABLED else "enabled"
+    return post.redirect(f"{USERS}/{user_id}?{flag}=1")
+
+
 @router.post(USERS + "/{user_id}/venue-roles")
-def save_venue_roles(user_id: uuid.UUID, post: AdminPost) -> Response:
+def save_venue_roles(user_id: uuid.UUID, post: WebTenantAdminPost) -> Response:
     person = admin.get_user(post.session, post.user.tenant_id, user_id)
     roles = _venue_roles(post.form, admin.view_user(post.session, person).venue_roles)
     admin.set_venue_roles(post.session, post.user, user_id, roles, now=post.now, who=post.who)

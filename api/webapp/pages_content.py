@@ -14,14 +14,23 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from api.views import playlist_out
-from api.webapp.access import venue_scope
+from api.webapp.access import may_edit_shared, playlist_scope, venue_scope
 from api.webapp.calls import FormPostDep, PageViewDep
 from api.webapp.forms import uuid_field
-from api.webapp.pages_playlists import PLAYLIST, editable_playlist, playlist_url, save_order
+from api.webapp.pages_playlists import (
+    PLAYLIST,
+    editable_playlist,
+    playlist_url,
+    refuse_a_pointless_publish,
+    save_order,
+)
+from api.webapp.pages_preview import item_thumbnails
+from api.webapp.pages_uploads import storage_policy
 from api.webapp.presence import editors_fragment, presence_every
 from api.webapp.rendering import PageRoute
 from signage.auth.policy import VenueAction
 from signage.content import library
+from signage.content.scope import LibraryScope
 from signage.db.models import Asset, Playlist, Venue
 from signage.enums import AssetStatus, PresenceResourceType
 from signage.errors import ValidationFailedError
@@ -48,37 +57,50 @@ def playlists_page(venue_id: uuid.UUID, view: PageViewDep) -> Response:
         counts=drafts.item_counts(view.session, [p.id for p in found.items]),
         more=found.next_cursor is not None,
         can=view.abilities(venue),
+        shared_editor=may_edit_shared(view.user),
     )
 
 
 @router.get(PLAYLIST)
 def playlist_page(
-    venue_id: uuid.UUID, playlist_id: uuid.UUID, view: PageViewDep, published: bool = False
+    venue_id: uuid.UUID,
+    playlist_id: uuid.UUID,
+    view: PageViewDep,
+    published: bool = False,
+    discarded: bool = False,
 ) -> Response:
     venue = view.venue(venue_id, VenueAction.READ)
     playlist = drafts.get_playlist(view.session, venue_scope(venue), playlist_id)
     can = view.abilities(venue)
-    own = playlist.scope_venue_id == venue.id  # shared playlists are changed in the library
-    return view.render(
+    # A shared playlist is changed by those the shared library allows (§25.4, issue 19 item 5).
+    shared = playlist.scope_venue_id is None
+    own = not shared or may_edit_shared(view.user)
+    shown = playlist_out(view.session, view.context, playlist, view.user.user_id, view.now)
+    response = view.render(
         "playlist.html",
         venue=venue,
-        playlist=playlist_out(view.session, view.context, playlist, view.user.user_id, view.now),
+        playlist=shown,
+        thumbnails=item_thumbnails(view, venue, shown.items),  # issue 19 item 3
         etag=playlist_etag(playlist),
         can=can,
         editable=can.edit and own,
         publishable=can.manage and own,
+        standing=publishing.draft_standing(view.session, playlist),
         presence_every=presence_every(view.context),
         published=published,
-        ready_assets=_ready_assets(view.session, venue) if can.edit and own else [],
+        discarded=discarded,
+        ready_assets=_ready_assets(view.session, venue, shared) if can.edit and own else [],
     )
+    response.headers["Content-Security-Policy"] = storage_policy(view.context, "img-src")
+    return response
 
 
-def _ready_assets(session: Session, venue: Venue) -> list[Asset]:
-    """What an editor may add: READY assets the venue sees (its own and shared, §6)."""
+def _ready_assets(session: Session, venue: Venue, shared: bool) -> list[Asset]:
+    """What an editor may add: READY assets the venue sees (its own and shared, §6); a shared
+    playlist only shared ones, as every venue plays it."""
     ready = library.AssetFilters(status=AssetStatus.READY)
-    return library.list_assets(
-        session, venue_scope(venue), ready, PageRequest(limit=MAX_LIMIT)
-    ).items
+    scope = LibraryScope(venue.tenant_id) if shared else venue_scope(venue)
+    return library.list_assets(session, scope, ready, PageRequest(limit=MAX_LIMIT)).items
 
 
 def _moved(order: list[uuid.UUID], item_id: uuid.UUID, direction: str) -> list[uuid.UUID]:
@@ -108,9 +130,10 @@ def move_item(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) ->
 def publish_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
     venue = post.venue(venue_id, VenueAction.MANAGE)
     post.limit_publishing()
+    refuse_a_pointless_publish(post, venue, playlist_id)
     publishing.publish_playlist(
         post.session,
-        venue_scope(venue),
+        playlist_scope(post.session, post.user, venue, playlist_id),
         playlist_id,
         if_match=post.etag,
         user_id=post.user.user_id,
@@ -125,5 +148,6 @@ def publish_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPost
 def playlist_presence(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
     """ "I am editing this", repeated by the page within the TTL; answers who else is (§16)."""
     venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
-    playlist = drafts.get_playlist(post.session, venue_scope(venue), playlist_id)
+    scope = playlist_scope(post.session, post.user, venue, playlist_id)
+    playlist = drafts.get_playlist(post.session, scope, playlist_id)
     return editors_fragment(post, _presence_of(playlist))

@@ -21,12 +21,12 @@ from signage.auth.policy import VenueAction
 from signage.devices import registry
 from signage.enums import Orientation, RunMode
 from signage.errors import ValidationFailedError
+from signage.naming import DISPLAY_NAME_MAX
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 SETTINGS = "/app/venues/{venue_id}/devices/{device_id}/settings"
 MIB = 1024 * 1024
-NAME_MAX = 200  # DisplayName on /v1
 # The switches of §19 a manager may flip, with the words the form shows.
 SWITCHES = {
     "launch_on_boot": "Start the player when the device boots",
@@ -72,8 +72,8 @@ def changes_from(form: dict[str, str]) -> registry.DeviceChanges:
     """The form as a PATCH naming every field it shows; the domain validates the values
     (blank name, IANA timezone, at least 64 MiB of cache) exactly as for /v1."""
     name = form.get("name", "").strip()
-    if len(name) > NAME_MAX:
-        raise ValidationFailedError(f"A screen's name is at most {NAME_MAX} characters.")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationFailedError(f"A screen's name is at most {DISPLAY_NAME_MAX} characters.")
     return registry.DeviceChanges(
         sent=frozenset({"name", "timezone", "run_mode", "orientation", "cache_budget_bytes"})
         | frozenset(SWITCHES),

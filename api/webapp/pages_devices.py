@@ -5,53 +5,47 @@ domain calls the /v1 routes make."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.ratelimit import client_ip_address, enforce
-from api.schemas.devices import DeviceOut
+from api.ratelimit import enforce_pairing_claim_limits
 from api.views import device_out, timeline_out
+from api.webapp import command_words
 from api.webapp.access import may
-from api.webapp.calls import FormPost, FormPostDep, PageViewDep
+from api.webapp.calls import FormPostDep, PageView, PageViewDep
+from api.webapp.charts import trend_charts
 from api.webapp.forms import uuid_field
 from api.webapp.lookups import user_names
+from api.webapp.now_showing import now_showing
+from api.webapp.pages_groups import screen_housekeeping
 from api.webapp.pages_takeovers import takeovers_of
+from api.webapp.pages_uploads import storage_policy
 from api.webapp.rendering import PageRoute
-from signage.auth.policy import VenueAction
+from signage.auth.policy import VenueAction, authorize_tenant_admin
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import accessible_venues
 from signage.db.models import Device, DeviceGroup, Venue
-from signage.devices import commands, history, pairing, registry
-from signage.enums import CommandStatus, CommandType
+from signage.devices import commands, history, pairing, registry, screenshots
+from signage.enums import CommandType
 from signage.errors import ValidationFailedError
 from signage.pagination import MAX_LIMIT, PageRequest
-from signage.ratelimit import LimitCategory
+from signage.tenancy import admin
+from warehouse.layout import WarehouseLayout
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 DEVICE = "/app/venues/{venue_id}/devices/{device_id}"
-# The support commands offered on a phone (§18); the rest stay on /v1 and the ops console.
-WEB_COMMANDS = {
-    CommandType.REQUEST_MANIFEST_REFRESH: "Refresh content",
-    CommandType.RESTART_PLAYBACK_LOOP: "Restart playback",
-}
+# Every support command a manager may send (§18, issue 19 item 8), in the order offered.
+WEB_COMMANDS = tuple(CommandType)
 RECENT_COMMANDS = 5
 DEVICE_POLL_SECONDS = 30  # the device list refreshes itself; heartbeats come every 60 s
 # While a command is open the list refreshes quickly so the screen's answer shows within
 # seconds; once all are settled a slow refresh still catches commands sent by someone else.
 COMMANDS_POLL_SECONDS = 2
 SETTLED_POLL_SECONDS = 30
-COMMAND_STATUS_WORDS = {
-    CommandStatus.PENDING: "Waiting for the screen to pick it up",
-    CommandStatus.DELIVERED: "Delivered, the screen is carrying it out",
-    CommandStatus.SUCCEEDED: "Completed",
-    CommandStatus.FAILED: "Failed",
-    CommandStatus.EXPIRED: "Expired: the screen did not answer within a day",
-}
 
 
 def in_words(code: str) -> str:
@@ -59,25 +53,44 @@ def in_words(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def _device_list(session: Session, venue: Venue, now: datetime) -> list[DeviceOut]:
+def _device_list(view: PageView, venue: Venue) -> dict[str, Any]:
+    """The venue's screens and what each is showing, for venue.html and its refresh."""
     found = registry.list_devices(
-        session, venue, registry.DeviceFilters(), PageRequest(limit=MAX_LIMIT), now
+        view.session, venue, registry.DeviceFilters(), PageRequest(limit=MAX_LIMIT), view.now
     )
-    return [device_out(view) for view in found.items]
+    devices = [device_out(found_view) for found_view in found.items]
+    storage = view.context.storage
+    return {
+        "devices": devices,
+        "showing": now_showing(view.session, storage, venue, devices, view.now),
+    }
 
 
 @router.get("/app/venues/{venue_id}")
 def venue_page(venue_id: uuid.UUID, view: PageViewDep, takeover: str | None = None) -> Response:
     venue = view.venue(venue_id, VenueAction.READ)
-    return view.render(
+    response = view.render(
         "venue.html",
         venue=venue,
         can=view.abilities(venue),
-        devices=_device_list(view.session, venue, view.now),
+        **_device_list(view, venue),
         poll_seconds=DEVICE_POLL_SECONDS,
         takeovers=takeovers_of(view.session, venue, view.now),
         takeover_notice=takeover,
+        trends=trend_charts(
+            WarehouseLayout.from_settings(view.context.settings),
+            str(venue.tenant_id),
+            {str(venue.id)},
+            view.now,
+        ),
     )
+    return _showing_stored_images(response, view)
+
+
+def _showing_stored_images(response: Response, view: PageView) -> Response:
+    """Thumbnails and screenshots are signed URLs on the storage origin (§32.3)."""
+    response.headers["Content-Security-Policy"] = storage_policy(view.context, "img-src")
+    return response
 
 
 @router.get("/app/venues/{venue_id}/device-list")
@@ -87,30 +100,61 @@ def device_list_fragment(venue_id: uuid.UUID, view: PageViewDep) -> Response:
     return view.render(
         "_device_list.html",
         venue=venue,
-        devices=_device_list(view.session, venue, view.now),
+        **_device_list(view, venue),
         poll_seconds=DEVICE_POLL_SECONDS,
     )
 
 
 @router.get(DEVICE)
 def device_page(
-    venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep, sent: str | None = None
+    venue_id: uuid.UUID,
+    device_id: uuid.UUID,
+    view: PageViewDep,
+    sent: str | None = None,
+    moved: str | None = None,
+    paired: str | None = None,
 ) -> Response:
     venue = view.venue(venue_id, VenueAction.READ)
     found = registry.get_device(view.session, venue, device_id, view.now)
-    return view.render(
+    response = view.render(
         "device.html",
         venue=venue,
-        device=device_out(found),
         can=view.abilities(venue),
-        command_labels={c.value: label for c, label in WEB_COMMANDS.items()},
-        sent=WEB_COMMANDS.get(CommandType(sent)) if sent in set(CommandType) else None,
+        move_to=_other_venues(view.session, view.user, venue),
+        web_commands=WEB_COMMANDS,
+        command_labels=command_words.LABELS,
+        confirmations=command_words.CONFIRMATIONS,
+        diagnostics_minutes=command_words.DIAGNOSTICS_MINUTES,
+        log_levels=commands.LOG_LEVELS,
+        sent=command_words.LABELS.get(CommandType(sent)) if sent in set(CommandType) else None,
+        moved=moved is not None,
+        paired=paired is not None,
         changes=history.recent_changes(view.session, found.device, view.now),
         events=history.recent_events(view.session, found.device),
-        in_words=in_words,
-        status_poll_seconds=DEVICE_POLL_SECONDS,
-        **_command_list(view.session, venue, found.device, view.now),
+        **_status(view, venue, found),
+        **_command_list(view, venue, found.device),
+        **screen_housekeeping(view.session, venue, found),
     )
+    return _showing_stored_images(response, view)
+
+
+def _other_venues(session: Session, user: UserPrincipal, venue: Venue) -> list[Venue]:
+    """Where a tenant admin may move this screen (§25.1); nobody else is offered a move."""
+    if not user.is_tenant_admin:
+        return []
+    found = admin.list_venues(session, user.tenant_id, PageRequest(limit=MAX_LIMIT)).items
+    return [other for other in found if other.id != venue.id]
+
+
+@router.post(DEVICE + "/move")
+def move_device(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -> Response:
+    """The /v1 move (issue 15 item 6): TENANT_ADMIN only; the screen carries on in its new venue."""
+    venue = post.venue(venue_id, VenueAction.MANAGE)
+    authorize_tenant_admin(post.user)
+    target = uuid_field(post.form, "to_venue_id", "a venue of your group")
+    to_venue = admin.get_venue(post.session, post.user.tenant_id, target)
+    registry.move_device(post.session, venue, device_id, to_venue, now=post.now, who=post.who)
+    return post.redirect(f"/app/venues/{to_venue.id}/devices/{device_id}?moved=1")
 
 
 @router.get(DEVICE + "/status")
@@ -118,13 +162,19 @@ def status_fragment(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageViewDep
     """The latest report alone, polled by the device page (htmx)."""
     venue = view.venue(venue_id, VenueAction.READ)
     found = registry.get_device(view.session, venue, device_id, view.now)
-    return view.render(
-        "_device_status.html",
-        venue=venue,
-        device=device_out(found),
-        in_words=in_words,
-        status_poll_seconds=DEVICE_POLL_SECONDS,
-    )
+    return view.render("_device_status.html", venue=venue, **_status(view, venue, found))
+
+
+def _status(view: PageView, venue: Venue, found: registry.DeviceView) -> dict[str, Any]:
+    """What _device_status.html shows: the latest report and what is on screen (item 3)."""
+    device = device_out(found)
+    showing = now_showing(view.session, view.context.storage, venue, [device], view.now)
+    return {
+        "device": device,
+        "showing": showing.get(device.device_id),
+        "in_words": in_words,
+        "status_poll_seconds": DEVICE_POLL_SECONDS,
+    }
 
 
 @router.get(DEVICE + "/commands-list")
@@ -132,40 +182,58 @@ def command_list_fragment(venue_id: uuid.UUID, device_id: uuid.UUID, view: PageV
     """The recent commands alone, polled by the device page (htmx) to show the screen's answers."""
     venue = view.venue(venue_id, VenueAction.READ)
     device = registry.get_device(view.session, venue, device_id, view.now).device
-    commands_shown = _command_list(view.session, venue, device, view.now)
-    return view.render("_device_commands.html", venue=venue, **commands_shown)
+    return view.render("_device_commands.html", venue=venue, **_command_list(view, venue, device))
 
 
-def _command_list(session: Session, venue: Venue, device: Device, now: datetime) -> dict[str, Any]:
-    """What _device_commands.html shows, on the device page and in its refresh."""
-    recent = commands.history(session, device, PageRequest(limit=RECENT_COMMANDS), now).items
+def _command_list(view: PageView, venue: Venue, device: Device) -> dict[str, Any]:
+    """What _device_commands.html shows, on the device page and in its refresh: each command's
+    progress and answer in words (item 8), a screenshot's picture (item 3)."""
+    page = PageRequest(limit=RECENT_COMMANDS)
+    recent = commands.history(view.session, device, page, view.now).items
     still_open = any(c.status in commands.OPEN_STATUSES for c in recent)
+    storage = view.context.storage
     return {
         "commands": recent,
-        "issuers": user_names(session, (c.issued_by_user_id for c in recent)),
-        "command_names": {c: WEB_COMMANDS.get(c) or in_words(c.value) for c in CommandType},
-        "status_words": COMMAND_STATUS_WORDS,
+        "device_name": device.name,
+        "issuers": user_names(view.session, (c.issued_by_user_id for c in recent)),
+        "command_names": command_words.LABELS,
+        "status_words": command_words.STATUS_WORDS,
+        "steps": {c.id: command_words.steps(c) for c in recent},
+        "answers": {c.id: command_words.answer(c) for c in recent},
+        "screenshots": {c.id: screenshots.view_url(storage, c, view.now) for c in recent},
         "commands_url": f"/app/venues/{venue.id}/devices/{device.id}/commands-list",
         "poll_seconds": COMMANDS_POLL_SECONDS if still_open else SETTLED_POLL_SECONDS,
     }
 
 
-def _web_command(value: str) -> CommandType:
-    if value not in {c.value for c in WEB_COMMANDS}:
+def _web_command(form: dict[str, str]) -> tuple[CommandType, dict[str, Any]]:
+    """The command the form asked for and its parameters; the domain validates them (422)."""
+    value = form.get("type", "")
+    if value not in set(CommandType):
         raise ValidationFailedError(f"{value or 'No command'} cannot be sent from here.")
-    return CommandType(value)
+    command_type = CommandType(value)
+    if command_type is CommandType.ENABLE_DIAGNOSTICS:
+        return command_type, {"durationMinutes": _whole_number(form, "duration_minutes")}
+    if command_type is CommandType.SET_LOG_LEVEL:
+        return command_type, {"level": form.get("level", "")}
+    return command_type, {}
+
+
+def _whole_number(form: dict[str, str], name: str) -> int | None:
+    text = form.get(name, "").strip()
+    return int(text) if text.isdigit() and len(text) <= 6 else None
 
 
 @router.post(DEVICE + "/commands")
 def send_command(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -> Response:
     venue = post.venue(venue_id, VenueAction.MANAGE)
-    command_type = _web_command(post.form.get("type", ""))
+    command_type, parameters = _web_command(post.form)
     device = registry.get_device(post.session, venue, device_id, post.now).device
     commands.issue(
         post.session,
         device,
         command_type,
-        {},
+        parameters,
         issued_by=post.user.user_id,
         now=post.now,
         who=post.who,
@@ -228,7 +296,7 @@ def pair_screen(post: FormPostDep) -> Response:
     code, name = post.form.get("code", "").strip(), post.form.get("name", "").strip()
     if not code or not name or len(code) > 16 or len(name) > 200:
         raise ValidationFailedError("Type the code the screen shows and give the screen a name.")
-    _limit_pairing(post, venue)
+    enforce_pairing_claim_limits(post.request, post.context, post.user.tenant_id, venue.id)
     device = pairing.claim(
         post.session,
         post.user,
@@ -239,13 +307,5 @@ def pair_screen(post: FormPostDep) -> Response:
         now=post.now,
         who=post.who,
     )
-    return post.redirect(f"/app/venues/{venue.id}/devices/{device.id}")
-
-
-def _limit_pairing(post: FormPost, venue: Venue) -> None:
-    """The /v1 pairing limits: claims per client address and per venue (§27.1)."""
-    request, context, tenant_id = post.request, post.context, post.user.tenant_id
-    ip = client_ip_address(request) or "unknown"
-    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_IP, ip, tenant_id=tenant_id)
-    venue_key = str(venue.id)
-    enforce(request, context, LimitCategory.PAIRING_CLAIM_PER_VENUE, venue_key, tenant_id=tenant_id)
+    # Pairing ends with a success message naming the screen (issue 19 item 13).
+    return post.redirect(f"/app/venues/{venue.id}/devices/{device.id}?paired=1")

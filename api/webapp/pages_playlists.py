@@ -1,5 +1,5 @@
 """Building a venue playlist: create, rename, add, remove and drag items, publish history,
-rollback.
+rollback, and discarding the draft's changes.
 
 Each change is a /v1 playlist operation (§27.6, §27.9) made with the ETag the page was rendered
 with as If-Match, so a change someone else made in between is the 412 "reload" page (§16).
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from api.webapp.access import venue_scope
+from api.webapp.access import editing_scope, playlist_scope, venue_scope
 from api.webapp.calls import FormPost, FormPostDep, PageViewDep
 from api.webapp.forms import uuid_field, version_field
 from api.webapp.lookups import user_names
@@ -57,7 +57,8 @@ def _current_items(session: Session, playlist_id: uuid.UUID) -> dict[uuid.UUID, 
 def editable_playlist(post: FormPost, venue: Venue, playlist_id: uuid.UUID) -> Playlist:
     """The venue's own playlist, checked against the page's ETag before anything else, so a
     stale page hears "reload" rather than about an item someone else removed (§16)."""
-    playlist = drafts.get_playlist(post.session, venue_scope(venue), playlist_id)
+    scope = playlist_scope(post.session, post.user, venue, playlist_id)
+    playlist = drafts.get_playlist(post.session, scope, playlist_id)
     require_if_match(post.etag, playlist_etag(playlist))
     return playlist
 
@@ -65,9 +66,10 @@ def editable_playlist(post: FormPost, venue: Venue, playlist_id: uuid.UUID) -> P
 @router.post("/app/venues/{venue_id}/playlists/new")
 def create_playlist(venue_id: uuid.UUID, post: FormPostDep) -> Response:
     venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    shared = post.form.get("where") == "shared"  # for those who may change the shared library
     playlist = drafts.create_playlist(
         post.session,
-        venue_scope(venue),
+        editing_scope(post.user, venue, shared),
         post.form.get("name", "").strip(),
         user_id=post.user.user_id,
         now=post.now,
@@ -81,7 +83,7 @@ def rename_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostD
     venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
     playlist = drafts.rename_playlist(
         post.session,
-        venue_scope(venue),
+        playlist_scope(post.session, post.user, venue, playlist_id),
         playlist_id,
         post.form.get("name", "").strip(),
         if_match=post.etag,
@@ -97,7 +99,11 @@ def delete_playlist(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostD
     where."""
     venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
     deletion.delete_playlist(
-        post.session, venue_scope(venue), playlist_id, now=post.now, who=post.who
+        post.session,
+        playlist_scope(post.session, post.user, venue, playlist_id),
+        playlist_id,
+        now=post.now,
+        who=post.who,
     )
     return post.redirect(f"/app/venues/{venue.id}/playlists")
 
@@ -107,7 +113,7 @@ def _replace_items(
 ) -> Response:
     playlist = drafts.replace_items(
         post.session,
-        venue_scope(venue),
+        playlist_scope(post.session, post.user, venue, playlist_id),
         playlist_id,
         list(items),
         if_match=post.etag,
@@ -123,7 +129,7 @@ def save_order(
     """`PUT .../reorder`: the draft's items in `order`, with the page's ETag (§16)."""
     playlist = drafts.reorder_items(
         post.session,
-        venue_scope(venue),
+        playlist_scope(post.session, post.user, venue, playlist_id),
         playlist_id,
         order,
         if_match=post.etag,
@@ -170,6 +176,31 @@ def remove_item(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) 
     return _replace_items(post, venue, playlist_id, items.values())
 
 
+def refuse_a_pointless_publish(post: FormPost, venue: Venue, playlist_id: uuid.UUID) -> None:
+    """The page offers no publish that means nothing or must fail (issue 19 item 2); one sent
+    anyway (twice, or from a stale page) hears why in words. /v1 keeps its own rules (§15)."""
+    playlist = editable_playlist(post, venue, playlist_id)
+    refusal = publishing.draft_standing(post.session, playlist).refusal
+    if refusal is not None:
+        raise ValidationFailedError(refusal)
+
+
+@router.post(PLAYLIST + "/discard")
+def discard_draft(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) -> Response:
+    """The draft becomes what plays again (issue 19 item 1): after a rollback, the way out of
+    publishing the rolled-back changes by accident."""
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    playlist = publishing.discard_draft(
+        post.session,
+        venue_scope(venue),
+        playlist_id,
+        if_match=post.etag,
+        now=post.now,
+        who=post.who,
+    )
+    return post.redirect(playlist_url(venue, playlist) + "?discarded=true")
+
+
 @router.get(PLAYLIST + "/versions")
 def versions_page(
     venue_id: uuid.UUID, playlist_id: uuid.UUID, view: PageViewDep, rolled_back: int | None = None
@@ -187,6 +218,7 @@ def versions_page(
         names=user_names(view.session, (v.published_by_user_id for v in versions)),
         may_roll_back=view.abilities(venue).manage and playlist.scope_venue_id == venue.id,
         rolled_back=rolled_back,
+        standing=publishing.draft_standing(view.session, playlist),
     )
 
 
@@ -198,7 +230,7 @@ def roll_back(venue_id: uuid.UUID, playlist_id: uuid.UUID, post: FormPostDep) ->
     to_version = version_field(post.form)
     publishing.rollback_playlist(
         post.session,
-        venue_scope(venue),
+        playlist_scope(post.session, post.user, venue, playlist_id),
         playlist_id,
         to_version,
         if_match=post.etag,

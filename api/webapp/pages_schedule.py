@@ -1,5 +1,6 @@
-"""A venue's weekly schedule on the web app: the week as a grid, draft slots added, changed and
-removed, publish and rollback (§7, §27.6, §27.9).
+"""A venue's weekly schedule on the web app: the week as a calendar (schedule_calendar.py),
+draft slots added, changed and removed, publish, rollback and discarding the draft's changes
+(§7, §27.6, §27.9).
 
 Times are typed and shown in venue-local wall-clock time (§30.3, §30.8). Authorization is the
 /v1 routes': editors change draft slots (EDIT_CONTENT), managers publish and roll back (MANAGE).
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
@@ -25,6 +27,7 @@ from api.webapp.forms import uuid_field, version_field
 from api.webapp.lookups import Choice, target_choices, user_names, visible_playlists
 from api.webapp.presence import editors_fragment, presence_every
 from api.webapp.rendering import PageRoute, clock_time
+from api.webapp.schedule_calendar import HOURS, WEEKDAYS, SlotRow, day_key, week_calendar
 from signage.auth.policy import VenueAction
 from signage.concurrency import require_if_match
 from signage.db.models import Playlist, SchedulePublishedSlot, ScheduleSlot, Venue
@@ -32,18 +35,16 @@ from signage.enums import PresenceResourceType, SlotTargetType
 from signage.errors import ValidationFailedError
 from signage.presence import Resource
 from signage.scheduling import schedule_sets
+from signage.scheduling.model import MINUTES_PER_DAY, PRIORITY_LIMIT
 from signage.scheduling.schedule_sets import SlotInput, schedule_etag
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 SCHEDULE = "/app/venues/{venue_id}/schedule"
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # One checkbox name per day: a posted form keeps only the first value of a repeated name.
-DAY_FIELDS = tuple(f"day_{day[:3].lower()}" for day in WEEKDAYS)
+DAY_FIELDS = tuple(f"day_{day_key(day)}" for day in WEEKDAYS)
 DAY_CHOICES = tuple(zip(DAY_FIELDS, WEEKDAYS, strict=True))
-DASH = "\N{EN DASH}"  # between a slot's start and end, as the grid writes them
-MIDNIGHT = 24 * 60  # an end of 00:00 is the end of the day, 24:00 (§30.3)
-MAX_PRIORITY = 1000  # the bounds the /v1 edge puts on a slot's priority (SlotIn)
+MIDNIGHT = MINUTES_PER_DAY  # an end of 00:00 is the end of the day, 24:00 (§30.3)
 # What <input type="time"> sends, HH:MM with seconds when its step asks for them, or H:MM typed
 # where a browser offers a plain text box.
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d(?:\.\d+)?)?")
@@ -52,6 +53,7 @@ NOTICES = {
     "added": "Slot added to the draft. It reaches screens when the draft is published.",
     "updated": "Slot saved in the draft. It reaches screens when the draft is published.",
     "removed": "Slot removed from the draft. It leaves screens when the draft is published.",
+    "discarded": "Draft changes discarded: the draft is what screens play.",
 }
 
 
@@ -74,12 +76,8 @@ def clock_minutes(text: str, *, end: bool = False) -> int:
 
 def slot_window(start: int, end: int) -> tuple[int, int]:
     """(start, end) as stored, each 0..1439: an end at or before the start runs past midnight
-    (§30.4), and midnight itself is stored as 0, so 00:00 to 24:00 is the whole day."""
-    if start == end:
-        raise ValidationFailedError(
-            "The slot starts and ends at the same time. "
-            "To play all day, start at 00:00 and leave the end empty."
-        )
+    (§30.4), and midnight itself is stored as 0, so 00:00 to 24:00 is the whole day. An end
+    equal to the start is 24 hours from the start, as on /v1 and in the resolver (SlotRule)."""
     return start, end % MIDNIGHT
 
 
@@ -101,12 +99,12 @@ def _target_field(form: dict[str, str]) -> tuple[SlotTargetType, uuid.UUID]:
 
 
 def _priority_field(form: dict[str, str]) -> int:
-    wrong = f"Priority is a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}."
+    wrong = f"Priority is a whole number from -{PRIORITY_LIMIT} to {PRIORITY_LIMIT}."
     try:
         priority = int(form.get("priority", "").strip() or "0")
     except ValueError:
         raise ValidationFailedError(wrong) from None
-    if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+    if not -PRIORITY_LIMIT <= priority <= PRIORITY_LIMIT:
         raise ValidationFailedError(wrong)
     return priority
 
@@ -178,37 +176,6 @@ def _choices(session: Session, venue: Venue) -> VenueChoices:
     return VenueChoices(target_choices(session, venue), visible_playlists(session, venue))
 
 
-@dataclass(frozen=True)
-class SlotRow:
-    """A slot as the grid shows it: venue-local times and names instead of ids (§30.8)."""
-
-    slot_id: uuid.UUID
-    start: int
-    end: int  # 1..1440: a stored end of 00:00 shows as 24:00
-    days: list[str]
-    playlist_name: str
-    target: str
-    priority: int
-    enabled: bool
-    valid_from: date | None
-    valid_to: date | None
-
-    @property
-    def overnight(self) -> bool:
-        """Ends on the next day (§30.4); the grid lists a slot on the day it starts."""
-        return self.end <= self.start
-
-    @property
-    def summary(self) -> str:
-        """Which slot this is, for its buttons' accessible names: the grid repeats a slot on
-        each of its days, so "on Monday" would wrongly suggest one day is changed."""
-        days = "every day" if len(self.days) == len(WEEKDAYS) else "on " + ", ".join(self.days)
-        end = clock_time(self.end) + (" next day" if self.overnight else "")
-        priority = f", priority {self.priority}" if self.priority else ""
-        when = f"{clock_time(self.start)}{DASH}{end}"
-        return f"{self.playlist_name} {when} {days} for {self.target}{priority}"
-
-
 def _slot_row(slot: ScheduleSlot | SchedulePublishedSlot, choices: VenueChoices) -> SlotRow:
     target = choices.targets.get(slot.target_id)
     playlist = choices.playlists.get(slot.playlist_id)
@@ -225,14 +192,6 @@ def _slot_row(slot: ScheduleSlot | SchedulePublishedSlot, choices: VenueChoices)
         valid_from=slot.valid_from_date,
         valid_to=slot.valid_to_date,
     )
-
-
-def _week(rows: list[SlotRow]) -> list[tuple[str, list[SlotRow]]]:
-    """Monday to Sunday, each day's slots by start time: the weekly grid (§7)."""
-    return [
-        (day, sorted((r for r in rows if day in r.days), key=lambda r: (r.start, -r.priority)))
-        for day in WEEKDAYS
-    ]
 
 
 @dataclass(frozen=True)
@@ -277,6 +236,11 @@ def _presence_values(view: PageView, venue: Venue) -> dict[str, Any]:
     }
 
 
+def _first_day(slot: SlotInput) -> str:
+    """The first day a slot plays, which a phone's day view shows after it is added or saved."""
+    return day_key(_ticked(slot.days_of_week_mask, WEEKDAYS)[0])
+
+
 def _schedule_url(venue: Venue, query: str = "") -> str:
     return f"/app/venues/{venue.id}/schedule" + (f"?{query}" if query else "")
 
@@ -291,30 +255,77 @@ def _page_etag(post: FormPost, venue: Venue) -> str | None:
 # -- pages and forms ----------------------------------------------------------------------------
 
 
+def _selected_day(view: PageView, venue: Venue, day: str) -> int:
+    """The phone's one day (0 = Monday): the one asked for, else today at the venue (§30.8)."""
+    keys = [day_key(name) for name in WEEKDAYS]
+    if day in keys:
+        return keys.index(day)
+    return view.now.astimezone(ZoneInfo(venue.timezone)).weekday()
+
+
 @router.get(SCHEDULE)
 def schedule_page(
-    venue_id: uuid.UUID, view: PageViewDep, done: str = "", rolled_back: int | None = None
+    venue_id: uuid.UUID,
+    view: PageViewDep,
+    done: str = "",
+    rolled_back: int | None = None,
+    show: str = "draft",
+    day: str = "",
 ) -> Response:
+    """The week as a calendar (issue 19 item 7): the draft, or with ?show=live what plays."""
     venue = view.venue(venue_id, VenueAction.READ)
     schedule = schedule_sets.schedule_set(view.session, venue)
     choices = _choices(view.session, venue)
-    draft = schedule_sets.draft_slots(view.session, venue.id)
-    live = schedule_sets.published_slots(view.session, venue.id, schedule.published_version)
+    live_view = show == "live" and schedule.published_version is not None
+    slots = (
+        schedule_sets.published_slots(view.session, venue.id, schedule.published_version)
+        if live_view
+        else schedule_sets.draft_slots(view.session, venue.id)
+    )
     versions = schedule_sets.schedule_versions(view.session, venue.id)
     return view.render(
         "schedule.html",
         venue=venue,
         schedule=schedule,
         etag=schedule_etag(schedule),
-        draft_week=_week([_slot_row(s, choices) for s in draft]),
-        published_week=_week([_slot_row(s, choices) for s in live]),
+        standing=schedule_sets.draft_standing(view.session, venue, schedule),
+        live_view=live_view,
+        calendar=week_calendar(
+            [_slot_row(s, choices) for s in slots], _selected_day(view, venue, day)
+        ),
+        hours=HOURS,
         versions=versions,
         names=user_names(view.session, (v.published_by_user_id for v in versions)),
         can=view.abilities(venue),
         notice=NOTICES.get(done),
         rolled_back=rolled_back,
-        choices=choices,
-        form=SlotForm(),
+        **_presence_values(view, venue),
+    )
+
+
+def _tapped_form(day: str, start: str) -> SlotForm:
+    """The add form started from a tapped hour of the calendar: that day, an hour from then."""
+    days = frozenset({f"day_{day}"} & set(DAY_FIELDS))
+    if CLOCK.fullmatch(start) is None:
+        return SlotForm(days=days)
+    minutes = clock_minutes(start)
+    return SlotForm(days=days, start=clock_time(minutes), end=clock_time((minutes + 60) % MIDNIGHT))
+
+
+@router.get(SCHEDULE + "/new")
+def new_slot_page(
+    venue_id: uuid.UUID, view: PageViewDep, day: str = "", start: str = ""
+) -> Response:
+    """ "Add a slot" on a page of its own, at the top of a phone's screen (issue 19 item 7)."""
+    venue = view.venue(venue_id, VenueAction.EDIT_CONTENT)
+    schedule = schedule_sets.schedule_set(view.session, venue)
+    return view.render(
+        "schedule_new.html",
+        venue=venue,
+        etag=schedule_etag(schedule),
+        can=view.abilities(venue),
+        choices=_choices(view.session, venue),
+        form=_tapped_form(day, start),
         days=DAY_CHOICES,
         **_presence_values(view, venue),
     )
@@ -326,7 +337,7 @@ def add_slot(venue_id: uuid.UUID, post: FormPostDep) -> Response:
     etag = _page_etag(post, venue)
     added = slot_input(post.form)
     schedule_sets.add_slot(post.session, venue, added, if_match=etag, now=post.now, who=post.who)
-    return post.redirect(_schedule_url(venue, "done=added"))
+    return post.redirect(_schedule_url(venue, f"done=added&day={_first_day(added)}"))
 
 
 @router.get(SCHEDULE + "/slots/{slot_id}")
@@ -357,7 +368,7 @@ def save_slot(venue_id: uuid.UUID, slot_id: uuid.UUID, post: FormPostDep) -> Res
     schedule_sets.update_slot(
         post.session, venue, slot_id, changed, if_match=etag, now=post.now, who=post.who
     )
-    return post.redirect(_schedule_url(venue, "done=updated"))
+    return post.redirect(_schedule_url(venue, f"done=updated&day={_first_day(changed)}"))
 
 
 @router.post(SCHEDULE + "/remove")
@@ -375,6 +386,7 @@ def remove_slot(venue_id: uuid.UUID, post: FormPostDep) -> Response:
 def publish_schedule(venue_id: uuid.UUID, post: FormPostDep) -> Response:
     venue = post.venue(venue_id, VenueAction.MANAGE)
     post.limit_publishing()
+    _refuse_a_pointless_publish(post, venue)
     schedule_sets.publish_schedule(
         post.session,
         venue,
@@ -384,6 +396,25 @@ def publish_schedule(venue_id: uuid.UUID, post: FormPostDep) -> Response:
         who=post.who,
     )
     return post.redirect(_schedule_url(venue, "done=published"))
+
+
+def _refuse_a_pointless_publish(post: FormPost, venue: Venue) -> None:
+    """The page offers no publish that means nothing or must fail (issue 19 item 2); one sent
+    anyway (twice, or from a stale page) hears why in words. /v1 keeps its own rules (§15)."""
+    _page_etag(post, venue)
+    schedule = schedule_sets.schedule_set(post.session, venue)
+    refusal = schedule_sets.draft_standing(post.session, venue, schedule).refusal
+    if refusal is not None:
+        raise ValidationFailedError(refusal)
+
+
+@router.post(SCHEDULE + "/discard")
+def discard_draft(venue_id: uuid.UUID, post: FormPostDep) -> Response:
+    """The draft becomes what plays again (issue 19 item 1): after a rollback, the way out of
+    publishing the rolled-back changes by accident."""
+    venue = post.venue(venue_id, VenueAction.EDIT_CONTENT)
+    schedule_sets.discard_draft(post.session, venue, if_match=post.etag, now=post.now, who=post.who)
+    return post.redirect(_schedule_url(venue, "done=discarded"))
 
 
 @router.post(SCHEDULE + "/rollback")

@@ -84,6 +84,7 @@ def _label(targets: dict[uuid.UUID, Choice], override: VenueOverride) -> str:
 
 
 def takeovers_of(session: Session, venue: Venue, now: datetime) -> Takeovers:
+    """The venue's takeovers as the page lists them, and what a new one may play."""
     targets = target_choices(session, venue)
     playlists = visible_playlists(session, venue)
     rows = [
@@ -123,6 +124,19 @@ def _ends_at(form: dict[str, str], venue: Venue) -> datetime | None:
     except ValueError:
         raise ValidationFailedError("Give the end as a date and time.") from None
     return local.replace(tzinfo=ZoneInfo(venue.timezone))
+
+
+@router.get("/app/venues/{venue_id}/takeover")
+def takeover_page(venue_id: uuid.UUID, view: PageViewDep, target: str | None = None) -> Response:
+    """The emergency takeover's own page, one tap from the venue's screens (issue 19 item 13);
+    `target` ("DEVICE:<id>", "GROUP:<id>") preselects where, as a screen's page links it."""
+    venue = view.venue(venue_id, VenueAction.MANAGE)
+    return view.render(
+        "takeover.html",
+        venue=venue,
+        takeovers=takeovers_of(view.session, venue, view.now),
+        chosen_target=target,
+    )
 
 
 @router.post("/app/venues/{venue_id}/takeover")

@@ -18,5 +18,5 @@ def presence_every(context: AppContext) -> int:
 
 def editors_fragment(post: FormPost, resource: Resource) -> Response:
     """The user announced as editing `resource`; the answer lists the others who are."""
-    presence = announce(post.session, post.context, resource, post.user.user_id, post.now)
+    presence = announce(post, resource)
     return post.render("_editors.html", editors=presence.editors)

@@ -8,7 +8,9 @@ becomes a 500 page without a stack trace (issue #9 "error states everywhere").
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -25,12 +27,15 @@ from fastapi.templating import Jinja2Templates
 from api.deps import roll_back_request
 from api.problems import database_unavailable, status_for
 from api.webapp.session import (
+    ACCESS_COOKIE,
+    REFRESH_COOKIE,
     CsrfRefusedError,
     LoginRequiredError,
     apply_cookies,
     csrf_token,
     end_session,
 )
+from api.webapp.words import refusal_words, screen_state, state_words
 from signage import errors
 
 log = logging.getLogger("api.webapp")
@@ -50,7 +55,42 @@ def conflict_message(request: Request) -> str:
     thing = "playlist" if "/playlists/" in path else "schedule" if "/schedule" in path else "page"
     if "/devices/" in path:
         thing = "screen"  # its settings (§21 device configuration)
-    return f"Someone else changed this {thing} — reload to see their changes."
+    return (
+        f"Someone else changed this {thing} while you were working on it, so your change was "
+        "not saved. Reload to see their changes, then make yours again."
+    )
+
+
+# Form fields that are the page's bookkeeping, not what the user typed or chose.
+BOOKKEEPING_FIELDS = frozenset({"csrf_token", "etag", "order", "next"})
+FIELD_WORDS = {"name": "Name", "duration_seconds": "Seconds on screen"}
+KEPT = "kept=1"  # in a page's address: app.js fills its form in again from what was sent
+
+
+def kept_input(request: Request) -> list[tuple[str, str]]:
+    """What the user sent in the form that failed, as (label, value): never a password, an id
+    or the page's bookkeeping."""
+    fields: dict[str, str] = getattr(request.state, "form_fields", {})
+    return [
+        (FIELD_WORDS.get(name, name.replace("_", " ").capitalize()), value)
+        for name, value in fields.items()
+        if name not in BOOKKEEPING_FIELDS
+        and "password" not in name
+        and value.strip()
+        and not _is_id(value)
+    ]
+
+
+def _is_id(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def with_kept(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + KEPT
 
 
 def local_time(value: datetime | None, zone: str, fmt: str = "%a %d %b %H:%M") -> str:
@@ -67,9 +107,12 @@ def clock_time(minutes: int) -> str:
 
 templates.env.filters["local_time"] = local_time
 templates.env.filters["clock_time"] = clock_time
+templates.env.globals["screen_state"] = screen_state
+templates.env.globals["state_words"] = state_words
 
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
+    """The template rendered with the header's values and the CSRF token."""
     values.setdefault("user_name", getattr(request.state, "user_name", None))
     principal = getattr(request.state, "principal", None)
     # The header's "Admin" link: tenant admins change users and venues, tenant viewers read them.
@@ -96,29 +139,94 @@ def login_redirect(request: Request) -> Response:
         # An htmx poll must not swap the login page into a fragment: send the whole page there.
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         wanted = current.path + (f"?{current.query}" if current.query else "")
-        response = Response(status_code=204, headers={"HX-Redirect": _login_url(wanted)})
+        login_url = _login_url(wanted, ended=_had_session(request))
+        response = Response(status_code=204, headers={"HX-Redirect": login_url})
         return apply_cookies(request, response)
-    wanted = request.url.path if request.method == "GET" else "/app/"
-    if request.method == "GET" and request.url.query:
-        wanted += f"?{request.url.query}"
-    return redirect(request, _login_url(wanted))
+    if request.method == "GET":
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:  # a form sent after the session ended: back to its page, refilled by app.js
+        wanted = with_kept(page_of(request))
+    return redirect(request, _login_url(wanted, ended=_had_session(request)))
 
 
-def _login_url(wanted: str) -> str:
-    return f"/app/login?next={quote(wanted or '/app/', safe='/')}"
+def _had_session(request: Request) -> bool:
+    return bool(request.cookies.get(ACCESS_COOKIE) or request.cookies.get(REFRESH_COOKIE))
+
+
+def _login_url(wanted: str, *, ended: bool = False) -> str:
+    """The login page, then `wanted`; saying the session ended when there was one (issue 19
+    item 11)."""
+    notice = "&notice=session_ended" if ended else ""
+    return f"/app/login?next={quote(wanted or '/app/', safe='/')}{notice}"
+
+
+# What an error page's heading says happened, and what to do next (issue 19 item 10).
+ERROR_HEADINGS = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    409: "That clashes with something",
+    412: "Someone else changed this",
+    413: "Too large",
+    422: "Please check what you entered",
+    429: "Too many tries",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+ERROR_ADVICE = {
+    403: "If you need to do this, ask a venue manager or your organisation's administrator.",
+    404: "It may have been removed, or the address may be wrong.",
+    409: "Go back, change it, and try again.",
+    413: "Go back and choose something smaller.",
+    422: "Go back, correct it, and send it again.",
+    429: "Wait a minute, then try again.",
+    500: "Try again; if it happens again, tell your administrator.",
+    503: "Wait a few seconds, then reload the page.",
+}
+
+
+@dataclass(frozen=True)
+class WayBack:
+    url: str
+    label: str
+
+
+def way_back(request: Request) -> WayBack | None:
+    """The page the user came from: the page of this app that linked here or held the form
+    (the Referer), else for a form its page by address."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    same_site = came_from.netloc == request.url.netloc
+    elsewhere = came_from.path != request.url.path or request.method == "POST"
+    if same_site and came_from.path.startswith("/app/") and elsewhere:
+        query = f"?{came_from.query}" if came_from.query else ""
+        return WayBack(came_from.path + query, "Back to where you were")
+    if request.method == "POST":
+        return WayBack(page_of(request), "Back to where you were")
+    return None
 
 
 def error_page(
-    request: Request, status: int, message: str, *, reload_url: str | None = None, **extra: Any
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    reload_url: str | None = None,
+    back: WayBack | None = None,
+    heading: str | None = None,
+    **extra: Any,
 ) -> Response:
+    """The error page for `status`: what happened, what to do, and a way back (a reload link
+    when the page was stale)."""
     return render(
         request,
         "error.html",
         status_code=status,
         status=status,
-        title=HTTPStatus(status).phrase,
+        title=heading or ERROR_HEADINGS.get(status) or HTTPStatus(status).phrase,
         message=message,
+        advice=ERROR_ADVICE.get(status),
         reload_url=reload_url,
+        back=back or way_back(request),
         **extra,
     )
 
@@ -131,12 +239,21 @@ def page_of(request: Request) -> str:
 def _domain_error_page(request: Request, exc: errors.DomainError) -> Response:
     status = status_for(exc)
     if isinstance(exc, errors.PreconditionFailedError):  # §16: show the conflict, offer reload
-        return error_page(request, 412, conflict_message(request), reload_url=page_of(request))
+        return error_page(
+            request,
+            412,
+            conflict_message(request),
+            reload_url=with_kept(page_of(request)),
+            kept=kept_input(request),
+        )
     if isinstance(exc, errors.AuthenticationError):
         end_session(request)
         return login_redirect(request)
     details = exc.errors if isinstance(exc, errors.ValidationFailedError) else []
-    page = error_page(request, status, exc.detail, details=details)
+    message = exc.detail
+    if isinstance(exc, errors.RoleRequiredError):  # who may, in words, not a role constant
+        message = refusal_words(request.url.path, exc.needed)
+    page = error_page(request, status, message, details=details)
     if isinstance(exc, errors.RateLimitedError | errors.ServiceUnavailableError):
         page.headers["Retry-After"] = str(exc.retry_after_seconds)
     return page

@@ -81,6 +81,7 @@ def _pending(request: Request) -> list[CookieChange]:
 
 
 def cookie_is_secure(request: Request, context: AppContext) -> bool:
+    """Whether session cookies get Secure: always in production, else unless on localhost."""
     if context.settings.environment is Environment.PRODUCTION:
         return True
     return request.url.scheme == "https" or request.url.hostname not in LOCAL_HOSTS
@@ -113,6 +114,7 @@ def _refresh_lifetime_seconds(context: AppContext) -> int:
 
 
 def keep_tokens(request: Request, context: AppContext, issued: sessions.IssuedTokens) -> None:
+    """Set the session cookies for the issued tokens on the response."""
     now = context.clock()
     _pending(request).extend(
         [
@@ -143,6 +145,7 @@ def start_session(request: Request, context: AppContext, issued: sessions.Issued
 
 
 def end_session(request: Request) -> None:
+    """Clear the session cookies on the response."""
     _pending(request).extend(
         CookieChange(name, None) for name in (ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE)
     )
@@ -255,7 +258,9 @@ async def form_fields(request: Request) -> dict[str, str]:
     if content_type != FORM_CONTENT_TYPE or len(body) > MAX_FORM_BYTES:
         return {}
     parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in parsed.items()}
+    fields = {name: values[0] for name, values in parsed.items()}
+    request.state.form_fields = fields  # an error page shows what was sent (issue 19 item 10)
+    return fields
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]

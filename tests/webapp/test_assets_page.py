@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from signage.db.models import Asset
 from signage.enums import AssetFailureReason, AssetStatus
 from tests.support.content import ready_asset
-from tests.support.demo import Demo
+from tests.support.world import VenueWorld
 from tests.webapp.web import signed_in
 
 
@@ -30,9 +29,8 @@ def failed(app: FastAPI, asset_id: uuid.UUID) -> None:
         asset.failure_detail = "8000x6000 is over the 3840x2160 limit"
 
 
-def test_the_library_lists_thumbnails_status_and_failure_reasons(
-    client: TestClient, app: FastAPI, demo: Demo
-) -> None:
+def test_the_library_lists_thumbnails_status_and_failure_reasons(world: VenueWorld) -> None:
+    app, demo = world.app, world.demo
     ready = ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=1)
     with_thumbnail(app, ready.asset_id)
     broken = ready_asset(
@@ -41,7 +39,7 @@ def test_the_library_lists_thumbnails_status_and_failure_reasons(
     failed(app, broken.asset_id)
     shared = ready_asset(app, demo.tenant_id, seed=3)
     elsewhere = ready_asset(app, demo.tenant_id, demo.badger_id, seed=4)
-    viewer = signed_in(client, "viewer")
+    viewer = signed_in(world.client, "viewer")
 
     page = viewer.get(f"/app/venues/{demo.fortescue_id}/assets")
 

@@ -7,14 +7,12 @@ import json
 import re
 from io import BytesIO
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.devices import PairedDevice, heartbeat_body, pair
+from tests.support.world import VenueWorld
 from tests.webapp.web import browser, post_form, signed_in
 
 
@@ -40,10 +38,9 @@ def command_statuses(html: str) -> list[str]:
     return re.findall(r'class="command" id="command-[^"]+" data-status="([A-Z]+)"', html)
 
 
-def test_the_command_list_shows_the_screen_completing_a_command(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_the_command_list_shows_the_screen_completing_a_command(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     manager = signed_in(client, "manager")
     send_refresh(manager, demo, screen)
     fragment_url = f"{device_url(demo, screen)}/commands-list"
@@ -59,15 +56,15 @@ def test_the_command_list_shows_the_screen_completing_a_command(
     done = manager.get(fragment_url).text
 
     assert command_statuses(done) == ["SUCCEEDED"]
-    assert "Completed" in done
-    assert "answered" in done
+    assert "Done" in done
+    assert "The screen checked for new content." in done  # the answer in words (issue 19)
+    assert re.search(r'data-step="answered">Answered ✓ after \d+ s', done)
     assert 'hx-trigger="every 30s"' in done  # all settled: the slow refresh
 
 
-def test_a_failed_command_shows_the_screens_reason(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_a_failed_command_shows_the_screens_reason(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     manager = signed_in(client, "manager")
     send_refresh(manager, demo, screen)
 
@@ -78,10 +75,9 @@ def test_a_failed_command_shows_the_screens_reason(
     assert "Manifest server unreachable" in page
 
 
-def test_the_device_page_polls_its_command_list(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_the_device_page_polls_its_command_list(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
 
     page = signed_in(client, "viewer").get(device_url(demo, screen)).text
 
@@ -90,12 +86,11 @@ def test_the_device_page_polls_its_command_list(
     assert "None yet." in page
 
 
-def test_a_viewer_sees_the_commands_but_no_command_buttons(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_a_viewer_sees_the_commands_but_no_command_buttons(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     send_refresh(signed_in(client, "manager"), demo, screen)
-    viewer = signed_in(browser(app), "viewer")
+    viewer = signed_in(browser(world.app), "viewer")
 
     page = viewer.get(device_url(demo, screen)).text
 
@@ -104,10 +99,9 @@ def test_a_viewer_sees_the_commands_but_no_command_buttons(
     assert "Restart playback" not in page
 
 
-def test_another_venues_command_list_is_not_found(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_another_venues_command_list_is_not_found(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     manager = signed_in(client, "manager")
 
     for venue_id in (demo.badger_id, demo.other_venue_id):
@@ -116,14 +110,13 @@ def test_another_venues_command_list_is_not_found(
             assert manager.get(url).status_code == 404, (venue_id, part)
 
 
-def test_the_latest_report_refreshes_itself(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_the_latest_report_refreshes_itself(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     viewer = signed_in(client, "viewer")
     page = viewer.get(device_url(demo, screen)).text
     assert f'hx-get="{device_url(demo, screen)}/status"' in page
-    assert "no heartbeat yet" in page
+    assert "No report yet" in page
 
     beat = heartbeat_body(state="ERROR_SCREEN", appVersion="1.3.0")
     client.post("/v1/player/heartbeat", json=beat, headers=screen.headers)
@@ -131,17 +124,16 @@ def test_the_latest_report_refreshes_itself(
 
     assert fragment.status_code == 200
     assert 'id="device-status"' in fragment.text
-    assert "Error screen" in fragment.text
+    assert "Showing an error" in fragment.text
     assert "1.3.0" in fragment.text
 
 
-def test_status_history_lists_events_and_state_changes(
-    client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_status_history_lists_events_and_state_changes(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     beat = client.post("/v1/player/heartbeat", json=heartbeat_body(), headers=screen.headers)
     assert beat.status_code < 300, beat.text
-    clock.advance(seconds=60)
+    world.clock.advance(seconds=60)
     error_beat = heartbeat_body(state="ERROR_SCREEN", appVersion="1.3.0")
     client.post("/v1/player/heartbeat", json=error_beat, headers=screen.headers)
     event = {
@@ -162,7 +154,7 @@ def test_status_history_lists_events_and_state_changes(
     assert 'data-event="PLAYBACK_FAILED"' in page
     assert "Playback failed" in page
     assert "Could not decode &lt;video&gt;" in page  # the device's text, escaped
-    assert "Playing → <strong>Error screen</strong>" in page
+    assert "Playing → <strong>Showing an error</strong>" in page
     assert "App updated 1.2.0 → <strong>1.3.0</strong>" in page
 
 

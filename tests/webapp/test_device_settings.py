@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import Signer
 from tests.support.demo import Demo
 from tests.support.devices import pair
+from tests.support.world import Signer, VenueWorld
 from tests.webapp.web import browser, csrf_of, etag_of, signed_in
 
 SETTINGS = {
@@ -42,10 +41,9 @@ def save(client: TestClient, settings_html: str, settings_url: str, **fields: st
     return client.post(f"{settings_url}/save", data=data, follow_redirects=False)
 
 
-def test_the_device_page_shows_its_configuration(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+def test_the_device_page_shows_its_configuration(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id)
     page_url, settings_url = device_urls(demo, screen.device_id)
 
     viewer_page = signed_in(client, "viewer").get(page_url).text
@@ -56,9 +54,8 @@ def test_the_device_page_shows_its_configuration(
     assert settings_url not in viewer_page  # no "Change settings" for a viewer
 
 
-def test_a_manager_saves_settings_with_the_etag(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_a_manager_saves_settings_with_the_etag(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     _, settings_url = device_urls(demo, screen.device_id)
     manager = signed_in(client, "manager")
@@ -77,12 +74,11 @@ def test_a_manager_saves_settings_with_the_etag(
     assert device["cacheBudgetBytes"] == 512 * 1024 * 1024
 
 
-def test_a_stale_settings_form_gets_the_reload_page(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_a_stale_settings_form_gets_the_reload_page(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     _, settings_url = device_urls(demo, screen.device_id)
-    first, second = signed_in(client, "manager"), signed_in(browser(app), "manager")
+    first, second = signed_in(client, "manager"), signed_in(browser(world.app), "manager")
     first_form, second_form = first.get(settings_url).text, second.get(settings_url).text
     assert save(first, first_form, settings_url, **SETTINGS).status_code == 303
 
@@ -94,9 +90,8 @@ def test_a_stale_settings_form_gets_the_reload_page(
     assert api_device(client, as_role, demo, screen.device_id)["orientation"] == "PORTRAIT"
 
 
-def test_bad_values_are_explained_and_change_nothing(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_bad_values_are_explained_and_change_nothing(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     _, settings_url = device_urls(demo, screen.device_id)
     manager = signed_in(client, "manager")
@@ -110,9 +105,8 @@ def test_bad_values_are_explained_and_change_nothing(
     assert api_device(client, as_role, demo, screen.device_id)["runMode"] == "SHARED"
 
 
-def test_editors_and_viewers_are_refused_the_settings(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_editors_and_viewers_are_refused_the_settings(world: VenueWorld) -> None:
+    client, app, as_role, demo = world.client, world.app, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     page_url, settings_url = device_urls(demo, screen.device_id)
     manager_form = signed_in(browser(app), "manager").get(settings_url).text

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import Signer
 from tests.support.demo import Demo
 from tests.support.devices import heartbeat_answer, pair, poll_status, start_pairing
+from tests.support.world import Signer, VenueWorld
 from tests.webapp.web import browser, csrf_of, post_form, signed_in
 
 
@@ -25,10 +25,9 @@ def commands_of(client: TestClient, as_role: Signer, demo: Demo, device_id: str)
     return [c["type"] for c in response.json()["items"]]
 
 
-def test_the_venue_page_lists_screens_with_their_status(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    pair(client, as_role("manager"), demo.fortescue_id, name="Bar screen")
+def test_the_venue_page_lists_screens_with_their_status(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    pair(client, world.as_role("manager"), demo.fortescue_id, name="Bar screen")
 
     page = signed_in(client, "viewer").get(venue_url(demo))
 
@@ -38,7 +37,8 @@ def test_the_venue_page_lists_screens_with_their_status(
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text
 
 
-def test_a_manager_sends_a_support_command(client: TestClient, as_role: Signer, demo: Demo) -> None:
+def test_a_manager_sends_a_support_command(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
 
@@ -56,12 +56,11 @@ def test_a_manager_sends_a_support_command(client: TestClient, as_role: Signer, 
     assert commands_of(client, as_role, demo, screen.device_id) == ["REQUEST_MANIFEST_REFRESH"]
 
 
-def test_a_viewer_sees_no_manager_buttons_and_is_refused_their_posts(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_a_viewer_sees_no_manager_buttons_and_is_refused_their_posts(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
-    viewer = signed_in(browser(app), "viewer")
+    viewer = signed_in(browser(world.app), "viewer")
 
     venue_page, device_page = viewer.get(venue_url(demo)).text, viewer.get(device_url).text
     assert "Pair a screen" not in venue_page
@@ -73,14 +72,13 @@ def test_a_viewer_sees_no_manager_buttons_and_is_refused_their_posts(
         data={"csrf_token": csrf_of(device_page), "type": "RESTART_PLAYBACK_LOOP"},
     )
     assert refused.status_code == 403
-    assert "VENUE_MANAGER" in refused.text
+    assert "Only venue managers can send commands to screens." in refused.text
     assert "Traceback" not in refused.text
     assert commands_of(client, as_role, demo, screen.device_id) == []
 
 
-def test_a_command_post_without_the_csrf_token_is_refused(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_a_command_post_without_the_csrf_token_is_refused(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     manager = signed_in(client, "manager")
 
@@ -93,18 +91,33 @@ def test_a_command_post_without_the_csrf_token_is_refused(
     assert commands_of(client, as_role, demo, screen.device_id) == []
 
 
-def test_only_the_two_phone_commands_can_be_sent(
-    client: TestClient, as_role: Signer, demo: Demo
+def test_every_support_command_is_sent_with_its_parameters_and_bad_ones_are_refused(
+    world: VenueWorld,
 ) -> None:
+    """Issue 19 item 8: all §18 commands from the phone; diagnostics take a duration."""
+    client, as_role, demo = world.client, world.as_role, world.demo
     screen = pair(client, as_role("manager"), demo.fortescue_id)
     device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+    manager = signed_in(client, "manager")
+    send = partial(post_form, manager, device_url, f"{device_url}/commands")
 
-    response = post_form(
-        signed_in(client, "manager"), device_url, f"{device_url}/commands", type="CLEAR_CACHE_ALL"
-    )
-
-    assert response.status_code == 422
+    for refused in ({"type": "REBOOT_DEVICE"}, {"type": "ENABLE_DIAGNOSTICS"}):
+        assert send(**refused).status_code == 422
+    assert send(type="ENABLE_DIAGNOSTICS", duration_minutes="9999").status_code == 422
     assert commands_of(client, as_role, demo, screen.device_id) == []
+    assert send(type="CLEAR_CACHE_ALL").status_code == 303
+    assert send(type="ENABLE_DIAGNOSTICS", duration_minutes="60").status_code == 303
+    assert send(type="SET_LOG_LEVEL", level="debug").status_code == 303
+
+    sent = client.get(
+        f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}/commands",
+        headers=as_role("manager"),
+    ).json()["items"]
+    assert {c["type"]: c["parameters"] for c in sent} == {  # sent at one instant: any order
+        "CLEAR_CACHE_ALL": {},
+        "ENABLE_DIAGNOSTICS": {"durationMinutes": 60},
+        "SET_LOG_LEVEL": {"level": "DEBUG"},
+    }
 
 
 def test_a_manager_pairs_a_screen_by_typing_its_code(client: TestClient, demo: Demo) -> None:
@@ -125,13 +138,14 @@ def test_a_manager_pairs_a_screen_by_typing_its_code(client: TestClient, demo: D
     assert response.status_code == 303
     status = poll_status(client, started)
     assert status["status"] == "COMPLETED"
-    assert response.headers["location"].endswith(f"/devices/{status['deviceId']}")
-    assert "Window screen" in manager.get(response.headers["location"]).text
+    assert response.headers["location"].endswith(f"/devices/{status['deviceId']}?paired=1")
+    shown = manager.get(response.headers["location"]).text
+    assert "Paired: Window screen is now a screen of Fortescue Arms." in shown  # issue 19 item 13
 
 
-def test_a_screen_paired_into_a_group_and_not_into_another_venues(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_a_screen_paired_into_a_group_and_not_into_another_venues(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
+
     def group(venue_id: uuid.UUID, name: str) -> str:
         made = client.post(
             f"/v1/venues/{venue_id}/groups", json={"name": name}, headers=as_role("admin")
@@ -226,9 +240,10 @@ def test_an_unexpected_failure_is_a_500_page_without_a_trace(
 
 
 def test_pairing_on_the_web_cannot_take_over_a_screen_of_a_venue_one_does_not_manage(
-    client: TestClient, as_role: Signer, demo: Demo
+    world: VenueWorld,
 ) -> None:
     """The pair page claims through the same domain rule as /v1 (issue 13 item 1)."""
+    client, as_role, demo = world.client, world.as_role, world.demo
     victim = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-badger-till")
     started = start_pairing(client, victim.hardware_id)
 
@@ -246,3 +261,47 @@ def test_pairing_on_the_web_cannot_take_over_a_screen_of_a_venue_one_does_not_ma
     victim_url = f"/v1/venues/{demo.badger_id}/devices/{victim.device_id}"
     assert client.get(victim_url, headers=as_role("admin")).status_code == 200
     assert heartbeat_answer(client, victim.headers) == 204
+
+
+def test_a_tenant_admin_moves_a_screen_and_it_carries_on(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    screen = pair(client, world.as_role("manager"), demo.fortescue_id, name="Bar screen")
+    device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+
+    moved = post_form(
+        signed_in(client, "admin"),
+        device_url,
+        f"{device_url}/move",
+        to_venue_id=str(demo.badger_id),
+    )
+
+    assert moved.status_code == 303
+    shown = client.get(moved.headers["location"])
+    assert shown.status_code == 200
+    assert "Moved to Grumpy Badger Café" in shown.text
+    assert heartbeat_answer(client, screen.headers) == 204  # no code: the same token works
+
+
+@pytest.mark.parametrize(("role", "status"), [("manager", 403), ("other_admin", 404)])
+def test_only_a_tenant_admin_of_the_screens_tenant_is_offered_or_allowed_a_move(
+    world: VenueWorld, role: str, status: int
+) -> None:
+    client, app, as_role, demo = world.client, world.app, world.as_role, world.demo
+    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    device_url = f"{venue_url(demo)}/devices/{screen.device_id}"
+    admin_page = signed_in(browser(app), "admin").get(device_url).text
+    assert "Move screen" in admin_page
+    someone = signed_in(browser(app), role)
+    own_token = csrf_of(someone.get("/app/").text)  # a real session of theirs, not a forgery
+
+    refused = someone.post(
+        f"{device_url}/move",
+        data={"csrf_token": own_token, "to_venue_id": str(demo.badger_id)},
+    )
+
+    assert refused.status_code == status  # a manager is not the tenant's admin; others see nothing
+    assert "Move screen" not in someone.get(device_url).text
+    device = client.get(
+        f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}", headers=as_role("admin")
+    )
+    assert device.status_code == 200  # still in its venue

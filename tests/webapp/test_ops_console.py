@@ -7,7 +7,6 @@ import re
 from html import unescape
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.webapp import pages_ops
@@ -16,7 +15,8 @@ from signage.enums import PlayerState
 from tests.signage.alerts.fleet import GIB, Fleet
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo
-from tests.webapp.web import browser, signed_in
+from tests.support.world import VenueWorld
+from tests.webapp.web import browser, post_form, signed_in
 
 ROW = re.compile(r'<tr data-venue="([^"]+)">(.*?)</tr>', re.S)
 CELL = re.compile(r'data-count="([a-z_]+)">(.*?)</td>', re.S)
@@ -86,16 +86,15 @@ def test_the_dashboard_counts_screens_and_alerts_per_venue_with_totals(
     assert board_rows(fragment.text) == rows
 
 
-def test_each_role_sees_only_the_venues_it_may_read(
-    client: TestClient, app: FastAPI, fleet: Fleet, demo: Demo
-) -> None:
-    manager = signed_in(client, "manager")
+def test_each_role_sees_only_the_venues_it_may_read(world: VenueWorld, fleet: Fleet) -> None:
+    demo = world.demo
+    manager = signed_in(world.client, "manager")
     rows = board_rows(manager.get("/app/ops").text)
     assert set(rows) == {str(demo.fortescue_id), "totals"}
     assert device_counts(rows["totals"]) == device_counts(rows[str(demo.fortescue_id)])
     assert sorted(alerted_screens(manager.get("/app/ops/alerts").text)) == ["bar", "lounge"]
 
-    other = signed_in(browser(app), "other_admin")
+    other = signed_in(browser(world.app), "other_admin")
     board = other.get("/app/ops").text
     assert str(demo.fortescue_id) not in board
     assert str(demo.badger_id) not in board
@@ -168,3 +167,72 @@ def test_a_venue_alerts_tab_for_anyone_with_a_role_there(
     assert sorted(alert_types(page.text)) == ["DEVICE_OFFLINE", "ERROR_SPIKE"]
     assert 'aria-current="page">Alerts' in page.text
     assert viewer.get(f"/app/venues/{demo.badger_id}/alerts").status_code == 404
+
+
+ACKNOWLEDGE_FORM = re.compile(r'action="/app/alerts/([0-9a-f-]+)/acknowledge"')
+
+
+def test_managers_acknowledge_from_the_venue_alerts_and_viewers_see_no_button(
+    client: TestClient, fleet: Fleet, demo: Demo
+) -> None:
+    venue_alerts = f"/app/venues/{demo.fortescue_id}/alerts"
+    viewer_page = signed_in(client, "viewer").get(venue_alerts).text
+    assert ACKNOWLEDGE_FORM.findall(viewer_page) == []
+    client.cookies.clear()
+
+    manager = signed_in(client, "manager")
+    page = manager.get(venue_alerts).text
+    first, *_ = ACKNOWLEDGE_FORM.findall(page)
+    action = f"/app/alerts/{first}/acknowledge"
+    done = post_form(manager, venue_alerts, action, note="On my way", back=venue_alerts)
+    assert (done.status_code, done.headers["location"]) == (303, venue_alerts)
+    after = manager.get(venue_alerts).text
+    assert f'data-state="ACKNOWLEDGED" id="alert-{first}"' in after
+    assert "On my way" in after
+    assert first not in ACKNOWLEDGE_FORM.findall(after)
+    acknowledged = manager.get(f"{venue_alerts}?state=ACKNOWLEDGED").text
+    assert re.findall(r'id="alert-([0-9a-f-]+)"', acknowledged) == [first]
+
+
+def test_acknowledging_needs_the_csrf_token_and_refuses_an_outside_redirect(
+    client: TestClient, fleet: Fleet, demo: Demo
+) -> None:
+    admin = signed_in(client, "admin")
+    alerts = "/app/ops/alerts"
+    (first, *_) = ACKNOWLEDGE_FORM.findall(admin.get(alerts).text)
+    action = f"/app/alerts/{first}/acknowledge"
+    assert admin.post(action, data={"note": "x"}, follow_redirects=False).status_code == 403
+    done = post_form(admin, alerts, action, back="https://evil.example/")
+    assert done.headers["location"] == alerts
+
+
+BAR_TITLES = re.compile(r'<rect class="(bar(?: low)?|gap)"[^>]*><title>([^<]+)</title>')
+
+
+def test_the_dashboard_and_venue_page_chart_30_days_of_uptime_and_failures(
+    client: TestClient, rollups: object, demo: Demo
+) -> None:
+    viewer = signed_in(client, "viewer")
+    venue_page = viewer.get(f"/app/venues/{demo.fortescue_id}").text
+    uptime, failures = re.findall(r'<figure class="trend" id="([a-z-]+)"', venue_page)
+    assert (uptime, failures) == ("uptime-chart", "failures-chart")
+    bars = BAR_TITLES.findall(venue_page)
+    assert len(bars) == 60  # two charts of 30 days
+    uptime_bars = bars[:30]
+    assert [title.split(": ")[1] for _, title in uptime_bars[-4:]] == [
+        "50 %",
+        "75 %",
+        "100 %",
+        "no data",
+    ]
+    assert [css for css, _ in uptime_bars[-4:]] == ["bar low", "bar low", "bar", "gap"]
+    assert "Uptime over the last 30 days: 75.0 % on average, lowest 50 %." in venue_page
+    assert "12 playback, download and manifest failures and 6 error events" in unescape(venue_page)
+
+    # The viewer sees only Fortescue on the dashboard: the same figures.
+    dashboard = viewer.get("/app/ops").text
+    assert "Uptime over the last 30 days: 75.0 % on average, lowest 50 %." in dashboard
+    client.cookies.clear()
+    # The admin sees Badger's café too: 3 devices, same uptime, 18 failures.
+    admin_board = signed_in(client, "admin").get("/app/ops").text
+    assert "18 playback, download and manifest failures" in admin_board

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from signage.enums import AssetStatus, AssetType
-from tests.conftest import Signer
 from tests.support.content import ready_asset
 from tests.support.demo import Demo
+from tests.support.world import Signer, VenueWorld
 from tests.webapp.test_playlists import api_item_names, move_form, venue_playlist
 from tests.webapp.web import browser, etag_of, post_form, signed_in
 
@@ -33,9 +32,8 @@ def option_of(page_html: str, display_name: str) -> str:
     return found.group(1)
 
 
-def test_an_editor_creates_and_renames_a_playlist(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_an_editor_creates_and_renames_a_playlist(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
     editor = signed_in(client, "editor")
 
     created = post_form(editor, playlists_url(demo), f"{playlists_url(demo)}/new", name="Quiz")
@@ -48,12 +46,11 @@ def test_an_editor_creates_and_renames_a_playlist(
         editor, page_url, f"{page_url}/rename", name="Quiz night", etag=etag_of(page)
     )
     assert renamed.status_code == 303
-    assert api_playlist(client, as_role, page_url)["name"] == "Quiz night"
+    assert api_playlist(client, world.as_role, page_url)["name"] == "Quiz night"
 
 
-def test_only_ready_assets_are_offered_and_images_need_a_duration(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_only_ready_assets_are_offered_and_images_need_a_duration(world: VenueWorld) -> None:
+    client, app, as_role, demo = world.client, world.app, world.as_role, world.demo
     page_url, _ = venue_playlist(client, app, as_role, demo)
     ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=7)
     ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=8, status=AssetStatus.PROCESSING)
@@ -101,10 +98,9 @@ def test_only_ready_assets_are_offered_and_images_need_a_duration(
     ]
 
 
-def test_an_editor_removes_an_item(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_an_editor_removes_an_item(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, _ = venue_playlist(client, world.app, as_role, world.demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
 
@@ -118,10 +114,9 @@ def item_ids_of(page_html: str) -> list[str]:
     return re.findall(r'<li data-item-id="([^"]+)"', page_html)
 
 
-def test_dragging_posts_the_whole_new_order(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_dragging_posts_the_whole_new_order(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, _ = venue_playlist(client, world.app, as_role, world.demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
     first, second, third = item_ids_of(page)
@@ -139,10 +134,9 @@ def test_dragging_posts_the_whole_new_order(
     assert names == ["picture-3.png", "picture-1.png", "picture-2.png"]
 
 
-def test_a_dragged_order_that_is_not_the_playlist_is_refused(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_dragged_order_that_is_not_the_playlist_is_refused(world: VenueWorld) -> None:
+    client, app, as_role = world.client, world.app, world.as_role
+    page_url, _ = venue_playlist(client, app, as_role, world.demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
     first, second, _ = item_ids_of(page)
@@ -159,10 +153,9 @@ def test_a_dragged_order_that_is_not_the_playlist_is_refused(
     assert denied.status_code == 403
 
 
-def test_adding_from_a_stale_page_is_a_conflict_with_a_reload_link(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_adding_from_a_stale_page_is_a_conflict_with_a_reload_link(world: VenueWorld) -> None:
+    client, app, as_role = world.client, world.app, world.as_role
+    page_url, _ = venue_playlist(client, app, as_role, world.demo)
     first = signed_in(client, "editor")
     second = signed_in(browser(app), "manager")
     stale = first.get(page_url).text
@@ -184,10 +177,9 @@ def test_adding_from_a_stale_page_is_a_conflict_with_a_reload_link(
     assert len(api_item_names(client, as_role, page_url)) == 2  # theirs kept, nothing added
 
 
-def test_a_viewer_sees_no_edit_forms_and_is_refused_them(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_viewer_sees_no_edit_forms_and_is_refused_them(world: VenueWorld) -> None:
+    client, app, demo = world.client, world.app, world.demo
+    page_url, _ = venue_playlist(client, app, world.as_role, demo)
     etag = etag_of(signed_in(browser(app), "editor").get(page_url).text)
     viewer = signed_in(client, "viewer")
     page = viewer.get(page_url).text
@@ -217,10 +209,9 @@ def remove_first(client: TestClient, page_url: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def test_a_manager_sees_the_history_and_rolls_back(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_manager_sees_the_history_and_rolls_back(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, _ = venue_playlist(client, world.app, as_role, world.demo)
     manager = signed_in(client, "manager")
     publish(manager, page_url)
     remove_first(manager, page_url)
@@ -243,10 +234,9 @@ def test_a_manager_sees_the_history_and_rolls_back(
     assert api_playlist(client, as_role, page_url)["publishedVersion"] == 3
 
 
-def test_an_editor_reads_the_history_but_cannot_roll_back(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_an_editor_reads_the_history_but_cannot_roll_back(world: VenueWorld) -> None:
+    client, app, as_role = world.client, world.app, world.as_role
+    page_url, _ = venue_playlist(client, app, as_role, world.demo)
     publish(signed_in(browser(app), "manager"), page_url)
     editor = signed_in(client, "editor")
     history_url = f"{page_url}/versions"
@@ -261,10 +251,9 @@ def test_an_editor_reads_the_history_but_cannot_roll_back(
     assert api_playlist(client, as_role, page_url)["publishedVersion"] == 1
 
 
-def test_a_rollback_from_a_stale_history_page_is_a_conflict(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_rollback_from_a_stale_history_page_is_a_conflict(world: VenueWorld) -> None:
+    client = world.client
+    page_url, _ = venue_playlist(client, world.app, world.as_role, world.demo)
     manager = signed_in(client, "manager")
     publish(manager, page_url)
     remove_first(manager, page_url)

@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from signage.enums import AssetStatus, AssetType
-from tests.conftest import Signer
 from tests.support.content import create_playlist, ready_asset, set_items
 from tests.support.demo import Demo
+from tests.support.world import Signer, VenueWorld
 from tests.webapp.web import browser, etag_of, post_form, signed_in
 
 
@@ -45,10 +45,9 @@ def move_form(page_html: str, position: int) -> dict[str, str]:
     return {"item_id": distinct[position], "etag": etag_of(page_html)}
 
 
-def test_the_playlist_page_shows_items_and_publish_state(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_the_playlist_page_shows_items_and_publish_state(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    page_url, _ = venue_playlist(client, world.app, world.as_role, demo)
     viewer = signed_in(client, "viewer")
 
     listing = viewer.get(f"/app/venues/{demo.fortescue_id}/playlists").text
@@ -69,10 +68,9 @@ def test_the_playlist_page_shows_items_and_publish_state(
     assert "/publish" not in page  # a viewer changes nothing
 
 
-def test_an_editor_reorders_with_up_and_down(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_an_editor_reorders_with_up_and_down(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, _ = venue_playlist(client, world.app, as_role, world.demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
     assert "/publish" not in page  # publishing is the manager's (§5)
@@ -89,10 +87,9 @@ def test_an_editor_reorders_with_up_and_down(
     ]
 
 
-def test_a_stale_page_gets_the_conflict_message_and_a_reload_link(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, assets = venue_playlist(client, app, as_role, demo)
+def test_a_stale_page_gets_the_conflict_message_and_a_reload_link(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, assets = venue_playlist(client, world.app, as_role, world.demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
     # Someone else changes the playlist after the page was rendered.
@@ -110,10 +107,9 @@ def test_a_stale_page_gets_the_conflict_message_and_a_reload_link(
     assert api_item_names(client, as_role, page_url)[0] == "picture-3.png"  # theirs kept
 
 
-def test_a_move_without_an_etag_is_refused(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_move_without_an_etag_is_refused(world: VenueWorld) -> None:
+    client = world.client
+    page_url, _ = venue_playlist(client, world.app, world.as_role, world.demo)
     editor = signed_in(client, "editor")
     form = move_form(editor.get(page_url).text, 0)
 
@@ -122,10 +118,9 @@ def test_a_move_without_an_etag_is_refused(
     assert response.status_code == 428
 
 
-def test_a_manager_publishes_and_a_viewer_cannot(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_a_manager_publishes_and_a_viewer_cannot(world: VenueWorld) -> None:
+    client, app, as_role = world.client, world.app, world.as_role
+    page_url, _ = venue_playlist(client, app, as_role, world.demo)
     viewer = signed_in(browser(app), "viewer")
     viewer_page = viewer.get(page_url).text
     refused = post_form(
@@ -147,24 +142,24 @@ def test_a_manager_publishes_and_a_viewer_cannot(
     assert published["publishedVersion"] == 1
 
 
-def test_publishing_with_an_item_not_ready_explains_why(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo, all_ready=False)
+def test_publishing_with_an_item_not_ready_explains_why(world: VenueWorld) -> None:
+    client = world.client
+    page_url, _ = venue_playlist(client, world.app, world.as_role, world.demo, all_ready=False)
     manager = signed_in(client, "manager")
     page = manager.get(page_url).text
     assert "processing" in page
+    assert 'disabled aria-describedby="publish-refusal"' in page  # offered only when it works
+    assert "Waiting for picture-3.png to be ready." in page
 
     response = post_form(manager, page_url, f"{page_url}/publish", etag=etag_of(page))
 
     assert response.status_code == 422
-    assert "READY" in response.text
+    assert "Waiting for picture-3.png to be ready." in response.text
 
 
-def test_presence_shows_who_else_is_editing(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_presence_shows_who_else_is_editing(world: VenueWorld) -> None:
+    client, app = world.client, world.app
+    page_url, _ = venue_playlist(client, app, world.as_role, world.demo)
     editor = signed_in(browser(app), "editor")
     announced = post_form(editor, page_url, f"{page_url}/presence")  # what htmx posts on load
     assert announced.status_code == 200
@@ -178,10 +173,11 @@ def test_presence_shows_who_else_is_editing(
 
 
 def test_an_editor_deletes_a_playlist_after_confirming_and_it_leaves_the_list(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+    world: VenueWorld,
 ) -> None:
     """Issue 15 item 15: the page's delete form asks first (data-confirm, app.js)."""
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+    client, demo = world.client, world.demo
+    page_url, _ = venue_playlist(client, world.app, world.as_role, demo)
     editor = signed_in(client, "editor")
     page = editor.get(page_url).text
     assert f'action="{page_url}/delete"' in page
@@ -191,3 +187,62 @@ def test_an_editor_deletes_a_playlist_after_confirming_and_it_leaves_the_list(
     listing = editor.get(f"/app/venues/{demo.fortescue_id}/playlists").text
     assert page_url not in listing
     assert editor.get(page_url).status_code == 404
+
+
+# -- the draft against what plays (issue 19 items 1-2) ---------------------------------------------
+
+
+def published_venue_playlist(
+    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
+) -> tuple[str, dict[str, str]]:
+    """A venue playlist published as v1; (page URL, its /v1 headers for the manager)."""
+    page_url, _ = venue_playlist(client, app, as_role, demo)
+    api_url = page_url.replace("/app/", "/v1/")
+    etag = client.get(api_url, headers=as_role("manager")).headers["ETag"]
+    published = client.post(f"{api_url}/publish", headers={**as_role("manager"), "If-Match": etag})
+    assert published.status_code == 200, published.text
+    return page_url, as_role("manager")
+
+
+def test_an_unchanged_draft_is_not_published_again(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
+    page_url, _ = published_venue_playlist(client, world.app, as_role, world.demo)
+    manager = signed_in(client, "manager")
+    page = manager.get(page_url).text
+    assert "Published v1, no changes" in page
+    assert "Nothing to publish: screens already play this draft." in page
+
+    response = post_form(manager, page_url, f"{page_url}/publish", etag=etag_of(page))
+
+    assert response.status_code == 422
+    assert "Nothing to publish" in response.text
+    api_url = page_url.replace("/app/", "/v1/")
+    assert client.get(api_url, headers=as_role("viewer")).json()["publishedVersion"] == 1
+
+
+def test_an_editor_discards_the_draft_changes_and_others_cannot(world: VenueWorld) -> None:
+    client, app, as_role = world.client, world.app, world.as_role
+    page_url, _ = published_venue_playlist(client, app, as_role, world.demo)
+    editor = signed_in(browser(app), "editor")
+    page = editor.get(page_url).text
+    post_form(editor, page_url, f"{page_url}/remove", **move_form(page, 0))
+    page = editor.get(page_url).text
+    assert "has changes not yet published" in page
+    assert "Discard draft changes" in page
+    for role, status in (("viewer", 403), ("other_admin", 404)):
+        outsider = signed_in(browser(app), role)
+        refused = post_form(outsider, "/app/", f"{page_url}/discard", etag=etag_of(page))
+        assert refused.status_code == status, role
+    assert len(api_item_names(client, as_role, page_url)) == 2
+
+    response = post_form(editor, page_url, f"{page_url}/discard", etag=etag_of(page))
+
+    assert response.status_code == 303
+    after = editor.get(response.headers["location"]).text
+    assert "Draft changes discarded" in after
+    assert "Published v1, no changes" in after
+    assert api_item_names(client, as_role, page_url) == [
+        "picture-1.png",
+        "picture-2.png",
+        "picture-3.png",
+    ]

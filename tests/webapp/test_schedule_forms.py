@@ -10,14 +10,15 @@ import pytest
 
 from api.webapp.pages_schedule import (
     MIDNIGHT,
-    SlotRow,
     clock_minutes,
     days_mask,
     slot_input,
     slot_window,
 )
+from api.webapp.schedule_calendar import SlotRow, week_calendar
 from signage.enums import SlotTargetType
 from signage.errors import ValidationFailedError
+from signage.scheduling.model import PRIORITY_LIMIT
 
 PLAYLIST_ID = uuid.uuid4()
 SCREEN_ID = uuid.uuid4()
@@ -90,9 +91,17 @@ def test_the_window_is_stored_in_the_domains_terms(
     assert slot_window(start, end) == stored
 
 
-def test_a_window_that_ends_when_it_starts_is_refused() -> None:
-    with pytest.raises(ValidationFailedError, match="same time"):
-        slot_window(1020, 1020)
+def test_a_window_that_ends_when_it_starts_is_a_full_day_as_on_v1() -> None:
+    """start == end is 24 hours from the start in the domain (SlotRule), so here too."""
+    assert slot_window(1020, 1020) == (1020, 1020)
+    slot = slot_input(filled_form(start="17:00", end="17:00"))
+    assert (slot.start_minutes, slot.end_minutes) == (1020, 1020)
+
+
+def test_the_form_takes_its_priority_bounds_from_the_domain() -> None:
+    assert slot_input(filled_form(priority=str(PRIORITY_LIMIT))).priority == PRIORITY_LIMIT
+    with pytest.raises(ValidationFailedError, match=f"-{PRIORITY_LIMIT} to {PRIORITY_LIMIT}"):
+        slot_input(filled_form(priority=str(-PRIORITY_LIMIT - 1)))
 
 
 def test_the_days_ticked_make_the_mask_monday_first() -> None:
@@ -172,3 +181,41 @@ def test_an_overnight_slot_says_it_ends_the_next_day() -> None:
         "Happy hour 21:00\u201302:00 next day every day for Screen: Bar screen, priority 3"
     )
     assert not grid_row(1020, MIDNIGHT, ["Monday"]).overnight  # 17:00-24:00 ends today
+
+
+# -- the calendar's layout (issue 19 item 7) ------------------------------------------------------
+
+
+def placed(rows: list[SlotRow], day: int) -> list[tuple[int, int, bool, int, int]]:
+    """(start, end, continued, lane, lanes) of each block on `day` (0 = Monday)."""
+    blocks = week_calendar(rows, selected=0)[day].blocks
+    return [(b.start, b.end, b.continued, b.lane, b.lanes) for b in blocks]
+
+
+def test_overlapping_slots_share_the_day_side_by_side_and_others_keep_its_width() -> None:
+    rows = [
+        grid_row(600, 780, ["Monday"]),  # 10:00-13:00
+        grid_row(660, 720, ["Monday"], priority=5),  # 11:00-12:00, over it
+        grid_row(720, 750, ["Monday"]),  # 12:00-12:30: the 11:00 lane is free again
+        grid_row(1020, 1140, ["Monday"]),  # 17:00-19:00, alone
+    ]
+    assert placed(rows, 0) == [
+        (600, 780, False, 0, 2),
+        (660, 720, False, 1, 2),
+        (720, 750, False, 1, 2),
+        (1020, 1140, False, 0, 1),
+    ]
+
+
+def test_an_overnight_slot_is_drawn_on_its_day_and_the_next_sunday_into_monday() -> None:
+    rows = [grid_row(1320, 120, ["Sunday"]), grid_row(1020, 1020, ["Tuesday"])]
+    assert placed(rows, 6) == [(1320, MIDNIGHT, False, 0, 1)]
+    assert placed(rows, 0) == [(0, 120, True, 0, 1)]  # the week repeats
+    assert placed(rows, 1) == [(1020, MIDNIGHT, False, 0, 1)]  # 24 hours from 17:00
+    assert placed(rows, 2) == [(0, 1020, True, 0, 1)]
+
+
+def test_the_phone_shows_the_selected_day() -> None:
+    days = week_calendar([], selected=3)
+    assert [d.key for d in days if d.selected] == ["thu"]
+    assert [d.key for d in days] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

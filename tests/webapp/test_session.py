@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.webapp.renewal import GRACE
-from tests.support.clock import FakeClock
 from tests.support.demo import DEMO_PASSWORD, Demo
+from tests.support.world import VenueWorld
 from tests.webapp.web import browser, csrf_of, sign_in, signed_in
 
 
@@ -75,14 +75,12 @@ def test_cookies_are_secure_off_localhost(app: FastAPI, demo: Demo) -> None:
     assert all("Secure" in c for c in response.headers.get_list("set-cookie"))
 
 
-def test_the_venue_picker_shows_exactly_the_venues_of_the_user(
-    client: TestClient, app: FastAPI, demo: Demo
-) -> None:
-    manager_page = signed_in(client, "manager").get("/app/").text
+def test_the_venue_picker_shows_exactly_the_venues_of_the_user(world: VenueWorld) -> None:
+    manager_page = signed_in(world.client, "manager").get("/app/").text
     assert "Fortescue Arms" in manager_page
     assert "Grumpy Badger" not in manager_page  # same tenant, no role there
 
-    admin_page = signed_in(browser(app), "admin").get("/app/").text
+    admin_page = signed_in(browser(world.app), "admin").get("/app/").text
     assert "Fortescue Arms" in admin_page
     assert "Grumpy Badger" in admin_page
     assert "Other Tavern" not in admin_page  # another tenant's venue is never listed
@@ -118,18 +116,17 @@ def test_logout_ends_the_session(client: TestClient, demo: Demo) -> None:
     )
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/app/login"
+    assert response.headers["location"] == "/app/login?notice=signed_out"
     assert client.get("/app/", follow_redirects=False).status_code == 303
     refreshed = client.post("/v1/auth/refresh", json={"refreshToken": refresh_token})
     assert refreshed.status_code == 401  # the login itself was ended, not just the cookies
 
 
-def test_an_expired_access_token_is_renewed_with_the_refresh_cookie(
-    client: TestClient, demo: Demo, clock: FakeClock
-) -> None:
+def test_an_expired_access_token_is_renewed_with_the_refresh_cookie(world: VenueWorld) -> None:
+    client = world.client
     signed_in(client, "manager")
     first_access = client.cookies.get("signage_access")
-    clock.advance(minutes=20)  # past the 15-minute access token
+    world.clock.advance(minutes=20)  # past the 15-minute access token
 
     response = client.get("/app/")
 
@@ -160,11 +157,12 @@ def set_cookie_value(response: httpx.Response, name: str) -> str:
 
 
 def test_two_requests_renewing_the_same_expired_token_both_stay_signed_in(
-    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
+    world: VenueWorld,
 ) -> None:
+    client = world.client
     signed_in(client, "manager")
-    clock.advance(minutes=20)
-    in_flight = same_session_elsewhere(app, client)  # sent before the first answer arrived
+    world.clock.advance(minutes=20)
+    in_flight = same_session_elsewhere(world.app, client)  # sent before the first answer arrived
 
     first = client.get("/app/", follow_redirects=False)
     second = in_flight.get("/app/", follow_redirects=False)
@@ -180,12 +178,11 @@ def test_two_requests_renewing_the_same_expired_token_both_stay_signed_in(
     assert refreshed.status_code == 200  # the login was not revoked
 
 
-def test_concurrent_renewals_take_turns(
-    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
-) -> None:
+def test_concurrent_renewals_take_turns(world: VenueWorld) -> None:
+    client = world.client
     signed_in(client, "manager")
-    clock.advance(minutes=20)
-    twins = [same_session_elsewhere(app, client) for _ in range(4)]
+    world.clock.advance(minutes=20)
+    twins = [same_session_elsewhere(world.app, client) for _ in range(4)]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(lambda c: c.get("/app/", follow_redirects=False), twins))
@@ -194,12 +191,11 @@ def test_concurrent_renewals_take_turns(
     assert len({set_cookie_value(a, "signage_refresh") for a in answers}) == 1
 
 
-def test_an_old_refresh_token_after_the_grace_window_is_still_reuse(
-    client: TestClient, app: FastAPI, demo: Demo, clock: FakeClock
-) -> None:
+def test_an_old_refresh_token_after_the_grace_window_is_still_reuse(world: VenueWorld) -> None:
+    client, clock = world.client, world.clock
     signed_in(client, "manager")
     clock.advance(minutes=20)
-    stolen = same_session_elsewhere(app, client)
+    stolen = same_session_elsewhere(world.app, client)
     renewed = client.get("/app/", follow_redirects=False)
     assert renewed.status_code == 200
     clock.advance(seconds=GRACE.total_seconds() + 1)
@@ -230,11 +226,11 @@ def plant_csrf_cookie(client: TestClient, value: str) -> None:
 
 
 def test_a_cookie_and_field_that_match_but_are_not_the_sessions_are_refused(
-    client: TestClient, app: FastAPI, demo: Demo
+    world: VenueWorld,
 ) -> None:
     """Issue 13 item 10: the CSRF check accepted any cookie value equal to the form field."""
-    victim = signed_in(client, "admin")
-    attacker = signed_in(browser(app), "manager")
+    victim = signed_in(world.client, "admin")
+    attacker = signed_in(browser(world.app), "manager")
     attackers_own = csrf_of(attacker.get("/app/").text)  # valid, for the attacker's session
 
     for planted in ("chosen-by-the-attacker", attackers_own):
@@ -243,23 +239,19 @@ def test_a_cookie_and_field_that_match_but_are_not_the_sessions_are_refused(
     assert "Planted Bar" not in victim.get("/app/admin/venues").text
 
 
-def test_a_csrf_token_of_another_login_of_the_same_user_is_refused(
-    client: TestClient, app: FastAPI, demo: Demo
-) -> None:
-    first = signed_in(client, "admin")
-    second = signed_in(browser(app), "admin")
+def test_a_csrf_token_of_another_login_of_the_same_user_is_refused(world: VenueWorld) -> None:
+    first = signed_in(world.client, "admin")
+    second = signed_in(browser(world.app), "admin")
     token_of_first = csrf_of(first.get("/app/").text)
 
     assert post_new_venue(second, token_of_first, "Elsewhere Bar").status_code == 403
     assert post_new_venue(first, token_of_first, "Own Bar").status_code == 303
 
 
-def test_the_sessions_csrf_token_outlives_access_token_renewal(
-    client: TestClient, demo: Demo, clock: FakeClock
-) -> None:
-    admin = signed_in(client, "admin")
+def test_the_sessions_csrf_token_outlives_access_token_renewal(world: VenueWorld) -> None:
+    admin = signed_in(world.client, "admin")
     token = csrf_of(admin.get("/app/").text)
-    clock.advance(minutes=20)  # the form was left open past the 15-minute access token
+    world.clock.advance(minutes=20)  # the form was left open past the 15-minute access token
 
     assert post_new_venue(admin, token, "Patient Bar").status_code == 303
     assert csrf_of(admin.get("/app/").text) == token  # same login, same token

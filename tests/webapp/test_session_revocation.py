@@ -3,10 +3,8 @@ its next request, or goes on with what the user may do now when its login still 
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
 from tests.support.demo import Demo, bearer, login
+from tests.support.world import VenueWorld
 from tests.webapp.web import browser, signed_in
 
 
@@ -14,13 +12,11 @@ def manager_url(demo: Demo) -> str:
     return f"/v1/tenants/{demo.tenant_id}/users/{demo.user_ids['manager']}"
 
 
-def test_a_disabled_users_session_ends_on_its_next_request(
-    app: FastAPI, client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = signed_in(browser(app), "manager")
+def test_a_disabled_users_session_ends_on_its_next_request(world: VenueWorld) -> None:
+    manager = signed_in(browser(world.app), "manager")
     assert manager.get("/app/").status_code == 200
-    disabled = client.patch(
-        manager_url(demo), json={"status": "DISABLED"}, headers=as_role("admin")
+    disabled = world.client.patch(
+        manager_url(world.demo), json={"status": "DISABLED"}, headers=world.as_role("admin")
     )
     assert disabled.status_code == 200
 
@@ -30,13 +26,13 @@ def test_a_disabled_users_session_ends_on_its_next_request(
     assert response.headers["location"].startswith("/app/login")
 
 
-def test_after_losing_its_roles_a_session_goes_on_without_them(
-    app: FastAPI, client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = signed_in(browser(app), "manager")
+def test_after_losing_its_roles_a_session_goes_on_without_them(world: VenueWorld) -> None:
+    manager = signed_in(browser(world.app), "manager")
     assert "Fortescue Arms" in manager.get("/app/").text
-    removed = client.put(
-        f"{manager_url(demo)}/venue-roles", json={"venueRoles": []}, headers=as_role("admin")
+    removed = world.client.put(
+        f"{manager_url(world.demo)}/venue-roles",
+        json={"venueRoles": []},
+        headers=world.as_role("admin"),
     )
     assert removed.status_code == 200
 
@@ -46,10 +42,9 @@ def test_after_losing_its_roles_a_session_goes_on_without_them(
     assert "Fortescue Arms" not in response.text
 
 
-def test_signing_out_elsewhere_keeps_this_session_signed_in(
-    app: FastAPI, client: TestClient, demo: Demo
-) -> None:
-    manager = signed_in(browser(app), "manager")
+def test_signing_out_elsewhere_keeps_this_session_signed_in(world: VenueWorld) -> None:
+    client = world.client
+    manager = signed_in(browser(world.app), "manager")
     old_access = manager.cookies.get("signage_access")
     other_login = login(client, "manager")
     assert client.post("/v1/auth/logout", json={"refreshToken": other_login["refreshToken"]})

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.devices import pair
+from tests.support.world import Signer, VenueWorld
 from tests.webapp.test_playlist_editing import publish
 from tests.webapp.test_playlists import venue_playlist
 from tests.webapp.web import browser, post_form, signed_in
@@ -35,16 +34,16 @@ def published_playlist(client: TestClient, app: FastAPI, as_role: Signer, demo: 
     return page_url.rsplit("/", 1)[1]
 
 
-def test_a_manager_starts_a_takeover_on_a_screen_until_a_venue_local_end(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    playlist_id = published_playlist(client, app, as_role, demo)
+def test_a_manager_starts_a_takeover_on_a_screen_until_a_venue_local_end(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
+    playlist_id = published_playlist(client, world.app, as_role, demo)
     screen = pair(client, as_role("manager"), demo.fortescue_id, name="Bar screen")
     manager = signed_in(client, "manager")
-    page = manager.get(venue_url(demo)).text
+    assert f'href="{venue_url(demo)}/takeover"' in manager.get(venue_url(demo)).text
+    page = manager.get(f"{venue_url(demo)}/takeover").text
     assert f'<option value="{playlist_id}">Happy hour</option>' in page
     assert f'value="DEVICE:{screen.device_id}">Screen: Bar screen' in page
-    tomorrow = (clock() + timedelta(days=1)).astimezone(ZoneInfo("Europe/London")).date()
+    tomorrow = (world.clock() + timedelta(days=1)).astimezone(ZoneInfo("Europe/London")).date()
     ends_local = f"{tomorrow.isoformat()}T23:30"  # venue time, Europe/London
 
     response = post_form(
@@ -68,9 +67,8 @@ def test_a_manager_starts_a_takeover_on_a_screen_until_a_venue_local_end(
     assert datetime.fromisoformat(str(started["endsAtUtc"])) == wanted_end
 
 
-def test_a_takeover_until_cancelled_is_stopped_and_everyone_sees_it(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_a_takeover_until_cancelled_is_stopped_and_everyone_sees_it(world: VenueWorld) -> None:
+    client, app, as_role, demo = world.client, world.app, world.as_role, world.demo
     playlist_id = published_playlist(client, app, as_role, demo)
     manager = signed_in(client, "manager")
     started = post_form(
@@ -87,7 +85,7 @@ def test_a_takeover_until_cancelled_is_stopped_and_everyone_sees_it(
     assert "until cancelled" in seen
     assert "Whole venue: Fortescue Arms" in seen
     assert "Stop takeover" not in seen  # a viewer only looks
-    assert "Start a takeover" not in seen
+    assert "Take over screens" not in seen
     [override] = api_overrides(client, as_role, demo)
 
     stopped = post_form(
@@ -103,13 +101,13 @@ def test_a_takeover_until_cancelled_is_stopped_and_everyone_sees_it(
     assert api_overrides(client, as_role, demo)[0]["cancelledAtUtc"] is not None
 
 
-def test_editors_and_viewers_are_refused_takeovers(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
+def test_editors_and_viewers_are_refused_takeovers(world: VenueWorld) -> None:
+    client, app, as_role, demo = world.client, world.app, world.as_role, world.demo
     playlist_id = published_playlist(client, app, as_role, demo)
     for role in ("editor", "viewer"):
         person = signed_in(browser(app), role)
-        assert "Start a takeover" not in person.get(venue_url(demo)).text
+        assert "Take over screens" not in person.get(venue_url(demo)).text
+        assert person.get(f"{venue_url(demo)}/takeover").status_code == 403
         refused = post_form(
             person,
             venue_url(demo),
@@ -121,12 +119,11 @@ def test_editors_and_viewers_are_refused_takeovers(
     assert api_overrides(client, as_role, demo) == []
 
 
-def test_an_unpublished_playlist_cannot_take_over(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo
-) -> None:
-    page_url, _ = venue_playlist(client, app, as_role, demo)
+def test_an_unpublished_playlist_cannot_take_over(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    page_url, _ = venue_playlist(client, world.app, world.as_role, demo)
     manager = signed_in(client, "manager")
-    assert "Publish a playlist first" in manager.get(venue_url(demo)).text
+    assert "Publish a playlist first" in manager.get(f"{venue_url(demo)}/takeover").text
 
     response = post_form(
         manager,
@@ -140,11 +137,10 @@ def test_an_unpublished_playlist_cannot_take_over(
     assert "not published" in response.text
 
 
-def test_the_publish_history_lists_publishes_and_takeovers(
-    client: TestClient, app: FastAPI, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    playlist_id = published_playlist(client, app, as_role, demo)
-    clock.advance(minutes=1)  # the test clock stands still otherwise
+def test_the_publish_history_lists_publishes_and_takeovers(world: VenueWorld) -> None:
+    client, app, demo = world.client, world.app, world.demo
+    playlist_id = published_playlist(client, app, world.as_role, demo)
+    world.clock.advance(minutes=1)  # the test clock stands still otherwise
     manager = signed_in(client, "manager")
     post_form(
         manager,

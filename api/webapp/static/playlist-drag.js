@@ -2,7 +2,7 @@
 // serves a mouse on a desktop and a finger on a phone (HTML5 drag and drop does not fire for
 // touch). Dropping posts the whole new order with the page's ETag as If-Match (§16): a change
 // someone else made meanwhile is the usual 412 "reload" page. The ↑/↓ buttons remain for
-// keyboards and screen readers.
+// screen readers; a focused handle also takes the arrow keys.
 (function () {
   "use strict";
   var form = document.getElementById("reorder-form");
@@ -48,16 +48,32 @@
       var after = orderOf();
       if (after === before) return;
       form.elements.order.value = after;
-      form.submit();
+      form.requestSubmit();
     }
     document.addEventListener("pointermove", move);
     document.addEventListener("pointerup", drop);
     document.addEventListener("pointercancel", drop);
   }
 
+  // From the keyboard (issue 19 item 11): ↑/↓ on a focused handle moves its row one place and
+  // posts the order, as a drop does; app.js puts the focus back on the handle after the reload.
+  function nudge(handle, event) {
+    var row = handle.closest("li");
+    var up = event.key === "ArrowUp";
+    if (!up && event.key !== "ArrowDown") return;
+    event.preventDefault();
+    var neighbour = up ? row.previousElementSibling : row.nextElementSibling;
+    if (!neighbour) return;
+    list.insertBefore(row, up ? neighbour : neighbour.nextSibling);
+    handle.focus();
+    form.elements.order.value = orderOf();
+    form.requestSubmit();
+  }
+
   list.querySelectorAll(".drag-handle").forEach(function (handle) {
     handle.hidden = false;
     handle.addEventListener("pointerdown", function (event) { start(handle, event); });
+    handle.addEventListener("keydown", function (event) { nudge(handle, event); });
   });
   var hint = document.querySelector(".drag-hint");
   if (hint) hint.hidden = false;

@@ -21,7 +21,7 @@ from signage.alerts.evaluation import evaluate_alerts
 from signage.alerts.rules import AlertThresholds
 from signage.storage.base import utc_now
 from tests.support.devices import heartbeat_body, poll_status, start_pairing
-from tests.webapp.browser.conftest import (
+from tests.webapp.browser.live import (
     DESKTOP,
     PHONE,
     Platform,
@@ -79,11 +79,31 @@ def bar_screen(showcase: Platform, name: str, state: str | None = None) -> str:
     return str(paired["deviceId"])
 
 
+def playing_now(showcase: Platform) -> dict:
+    """The first item of the venue's first published playlist, as a heartbeat reports it, so the
+    pictures show a real "Showing" line (issue 19 item 3)."""
+    venue = f"/v1/venues/{showcase.demo.fortescue_id}/playlists"
+    playlists = showcase.api.get(venue, headers=showcase.headers("manager")).json()["items"]
+    published = next(p for p in playlists if p.get("publishedVersion"))
+    playlist = showcase.api.get(
+        f"{venue}/{published['playlistId']}", headers=showcase.headers("manager")
+    ).json()
+    return {
+        "playlistId": published["playlistId"],
+        "publishedVersion": published["publishedVersion"],
+        "currentAssetId": playlist["items"][0]["assetId"],
+        "currentItemIndex": 0,
+        "loopCount": 14,
+    }
+
+
 def report(showcase: Platform, device_id: str, token: str, state: str) -> None:
     """The screen's side: a heartbeat, and a refresh command sent by the manager, answered."""
     screen = {"Authorization": f"Bearer {token}"}
     beat = showcase.api.post(
-        "/v1/player/heartbeat", json=heartbeat_body(state=state), headers=screen
+        "/v1/player/heartbeat",
+        json=heartbeat_body(state=state, playback=playing_now(showcase)),
+        headers=screen,
     )
     assert beat.status_code in (200, 202, 204), beat.text
     device = f"/v1/venues/{showcase.demo.fortescue_id}/devices/{device_id}"
@@ -155,7 +175,7 @@ def test_screenshots_of_the_main_screens_at_phone_width(
     expect(page.get_by_role("button", name=re.compile("Publish draft"))).to_be_visible()
     shoot(page, screenshots_dir, "04-playlist")
 
-    page.goto(f"{base}/app/venues/{showcase.demo.fortescue_id}/schedule")
+    page.goto(f"{base}/app/venues/{showcase.demo.fortescue_id}/schedule?day=mon")
     expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
     shoot(page, screenshots_dir, "05-schedule")
 
@@ -169,7 +189,7 @@ def test_screenshots_of_the_main_screens_at_phone_width(
     shoot(page, screenshots_dir, "07-pair")
 
     page.goto(device)
-    expect(page.get_by_text("Completed").first).to_be_visible()
+    expect(page.get_by_text("Answered").first).to_be_visible()  # sent → delivered → answered
     shoot(page, screenshots_dir, "08-screen")
 
 
@@ -191,7 +211,7 @@ def test_screenshots_of_the_operations_console_at_desktop_width(
         expect(page.get_by_role("heading", name="Status history")).to_be_visible()
         shoot(page, screenshots_dir, "13-screen", full_page=True)
 
-        page.goto(f"{venue}/schedule")
+        page.goto(f"{venue}/schedule?day=mon")  # a weekday with the demo slot
         expect(page.get_by_role("heading", name="Weekly schedule")).to_be_visible()
         shoot(page, screenshots_dir, "14-schedule")
 

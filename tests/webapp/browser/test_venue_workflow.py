@@ -2,7 +2,8 @@
 headless player (python-vlc, dummy outputs) shows its pairing code and the manager types it in;
 a photo and a video are uploaded and become READY; a playlist is built from them and
 published; it is scheduled for the new screen; the screen's timeline shows it; a support
-command is sent and the player's acknowledgement appears; a takeover is started and stopped;
+command is sent and the player's acknowledgement appears; a screenshot the player took with
+libVLC shows on the page; a takeover is started and stopped;
 and once the player is gone its offline alert is on the dashboard (§13, §15, §17, §21, §28.7).
 """
 
@@ -19,18 +20,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
-from sqlalchemy import update
 
+from conformance.platform import allow_fast_devices
 from signage.alerts.evaluation import evaluate_alerts
 from signage.alerts.rules import AlertThresholds
 from signage.content.ingestion import ingest_asset
-from signage.db.models import Tenant
 from signage.media.rules import MediaLimits
 from signage.storage.base import utc_now
-from tests.e2e.test_player_on_platform import FAST_DEVICE_LIMITS, POLL_SECONDS, wait_for
+from tests.e2e.test_player_on_platform import POLL_SECONDS, wait_for
 from tests.player.test_vlc_playback import libvlc_usable
 from tests.support.media_factory import make_jpeg, make_mp4
-from tests.webapp.browser.conftest import (
+from tests.webapp.browser.live import (
     Platform,
     browsers_for,
     live_platform,
@@ -54,12 +54,7 @@ def venue_platform(
     require_chromium()
     data_dir = tmp_path_factory.mktemp("workflow") / "var"
     with live_platform(pg_admin_url, pg_template, data_dir, POLL_SECONDS) as live:
-        with live.database.unit_of_work() as session:
-            session.execute(
-                update(Tenant)
-                .where(Tenant.id == live.demo.tenant_id)
-                .values(rate_limit_overrides=FAST_DEVICE_LIMITS)
-            )
+        allow_fast_devices(live.database, live.demo.tenant_id)
         yield live
 
 
@@ -100,8 +95,8 @@ def upload_and_wait_until_ready(page: Page, platform: Platform, path: Path) -> N
     page.goto(f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}/upload")
     launched = len(platform.launcher.launched)
     page.get_by_label(re.compile("JPEG, PNG or MP4")).set_input_files(path)
-    page.get_by_role("button", name="Upload").click()
-    status = page.locator("#asset-status")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    status = page.locator("li.upload", has_text=path.name).locator(".asset-status")
     expect(status).to_contain_text(path.name)
     wait_for(lambda: len(platform.launcher.launched) > launched, timeout=10)
     ingest_asset(
@@ -148,6 +143,7 @@ WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 def schedule_all_week(page: Page, platform: Platform, playlist: str, screen: str) -> None:
     """A slot on the weekly grid, all day every day for the screen, then published (§7)."""
     page.goto(f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}/schedule")
+    page.get_by_role("link", name="Add a slot").click()
     choose(page, "Playlist", playlist)
     choose(page, "Screen or group", f"Screen: {screen}")
     for day in WEEK:
@@ -156,7 +152,7 @@ def schedule_all_week(page: Page, platform: Platform, playlist: str, screen: str
     page.get_by_role("button", name="Add slot").click()
     expect(page.get_by_text("Slot added to the draft.")).to_be_visible()
     monday = page.get_by_role("region", name="Draft, Monday")
-    expect(monday.get_by_text(playlist)).to_be_visible()
+    expect(monday.get_by_text(playlist, exact=True)).to_be_visible()  # not the link's hidden name
     page.get_by_role("button", name=re.compile("Publish draft")).click()
     expect(page.get_by_text("Schedule published.")).to_be_visible()
 
@@ -183,7 +179,7 @@ def test_a_manager_runs_a_venue_from_a_phone(
         page.get_by_label("Name for the screen").fill("Window")
         page.get_by_role("button", name="Pair").click()
         expect(page.get_by_role("heading", name="Window")).to_be_visible()
-        device_url = page.url
+        device_url = page.url.split("?")[0]  # past "?paired=1"
 
         # Content: a photo and a video, each to READY; a playlist of both, published.
         upload_and_wait_until_ready(page, platform, photo)
@@ -205,11 +201,19 @@ def test_a_manager_runs_a_venue_from_a_phone(
         commands = page.get_by_role("status", name="Recent commands")
         expect(commands).to_contain_text("Refresh content")
         acknowledged = commands.locator('li[data-status="SUCCEEDED"]')
-        expect(acknowledged).to_contain_text("Completed", timeout=PLAYER_SECONDS)
+        expect(acknowledged).to_contain_text("Done", timeout=PLAYER_SECONDS)
+
+        # A screenshot (issue 19 item 3): the real player's libVLC picture, shown on the page.
+        page.get_by_role("button", name="Take a screenshot").click()
+        shot = page.get_by_role("img", name=re.compile("Screenshot of Window"))
+        expect(shot).to_be_visible(timeout=PLAYER_SECONDS)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth === 1920", arg=shot.element_handle()
+        )
 
         # Takeover: started, then stopped.
         page.goto(f"{platform.base_url}/app/venues/{platform.demo.fortescue_id}")
-        page.get_by_text("Start a takeover").click()
+        page.get_by_role("link", name="Take over screens").click()
         choose(page, "Published playlist", "Window offers")
         page.get_by_role("button", name="Start takeover now").click()
         expect(page.get_by_text("Takeover started.")).to_be_visible()
