@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
+from api.metrics import HEARTBEAT_BATCH, HEARTBEAT_COMMIT
 from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from signage.db.engine import Database
 from signage.telemetry.ingest import ReceivedHeartbeat, record_heartbeats
@@ -48,8 +50,11 @@ class HeartbeatBatcher:
             await self._store(batch)
 
     async def _store(self, batch: Sequence[tuple[ReceivedHeartbeat, asyncio.Future[None]]]) -> None:
+        started = time.perf_counter()
         try:
             await run_in_threadpool(self._write, [heartbeat for heartbeat, _ in batch])
+            HEARTBEAT_COMMIT.observe(time.perf_counter() - started)
+            HEARTBEAT_BATCH.observe(len(batch))
         except Exception:
             log.warning("heartbeat batch of %d failed; storing them one by one", len(batch))
             await self._store_one_by_one(batch)

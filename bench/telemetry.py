@@ -242,7 +242,13 @@ async def warm_token_cache(base_url: str, device_tokens: list[str]) -> None:
         async def poll(token: str) -> None:
             async with semaphore:
                 headers = {"Authorization": f"Bearer {token}"}
-                await client.get("/v1/player/commands", headers=headers)
+                for attempt in range(3):  # as a player would: a dropped keep-alive is retried
+                    try:
+                        await client.get("/v1/player/commands", headers=headers)
+                        return
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
 
         await asyncio.gather(*(poll(token) for token in device_tokens))
 

@@ -137,6 +137,7 @@ class SnapshotCache:
 
 
 def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as JSON a shared cache can hold."""
     playlist = manifest.playlist
     return {
         "etag": manifest.etag,
@@ -166,6 +167,7 @@ def manifest_to_json(manifest: Manifest) -> dict[str, Any]:
 
 
 def manifest_from_json(data: dict[str, Any]) -> Manifest:
+    """The manifest `manifest_to_json` stored."""
     raw = data["playlist"]
     playlist = (
         None

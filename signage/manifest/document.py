@@ -131,12 +131,14 @@ def render(
 
 
 def screen_json(screen: ScreenIdentity | None) -> dict[str, str] | None:
+    """The manifest's `screen` member, or None."""
     if screen is None:
         return None
     return {"deviceName": screen.device_name, "venueName": screen.venue_name}
 
 
 def screen_from_json(data: Mapping[str, Any] | None) -> ScreenIdentity | None:
+    """The screen identity a manifest's `screen` member names, or None."""
     if not data:
         return None
     return ScreenIdentity(str(data["deviceName"]), str(data["venueName"]))
@@ -156,4 +158,5 @@ def _item(item: ManifestItem, sign_url: Callable[[str], str]) -> dict[str, Any]:
 
 
 def iso_utc(value: datetime) -> str:
+    """An ISO 8601 UTC time ending in Z, as the wire writes times (§30.1)."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -49,7 +49,35 @@ class ManifestService:
         self, session: Session, venue_id: uuid.UUID, device_id: uuid.UUID, now: datetime
     ) -> Manifest:
         """What `device_id` should play now, as a Manifest with its ETag (§27.8.1)."""
-        snapshot = self.snapshot(session, venue_id, now, fresh=False)
+        return self._resolve_in(self.snapshot(session, venue_id, now, fresh=False), device_id, now)
+
+    def resolve_cached(
+        self,
+        venue_id: uuid.UUID,
+        device_id: uuid.UUID,
+        now: datetime,
+        within: timedelta = EPOCH_RECHECK,
+    ) -> Manifest | None:
+        """`resolve` from this process's memory alone: None when the venue's snapshot has not
+        been confirmed `within` before `now` (then `resolve` reads the epoch)."""
+        recent = self.snapshots.recent(venue_id, now, within)
+        return None if recent is None else self._resolve_in(recent, device_id, now)
+
+    def needs_epoch_check(self, venue_id: uuid.UUID, now: datetime) -> bool:
+        """Whether the venue's snapshot was last confirmed EPOCH_RECHECK or more ago."""
+        return self.snapshots.recent(venue_id, now, EPOCH_RECHECK) is None
+
+    def _resolve_in(self, snapshot: VenueSnapshot, device_id: uuid.UUID, now: datetime) -> Manifest:
+        manifest = snapshot.resolved(device_id, now)
+        if manifest is None:
+            manifest = self._resolve_afresh(snapshot, device_id, now)
+            snapshot.keep_resolved(device_id, now, manifest)
+        return manifest
+
+    def _resolve_afresh(
+        self, snapshot: VenueSnapshot, device_id: uuid.UUID, now: datetime
+    ) -> Manifest:
+        venue_id = snapshot.venue_id
         device = snapshot.devices.get(device_id)
         if device is None:  # removed, or moved to another venue since the token was issued
             raise AuthenticationError("This device is not registered here; pair it again.")
@@ -84,6 +112,11 @@ class ManifestService:
         self, manifest: Manifest, device_id: uuid.UUID, now: datetime, *, degraded: bool = False
     ) -> dict[str, Any]:
         """The 200 document: rendered once per ETag, with this device's poll interval."""
+        check = self.next_check(manifest, device_id, now, degraded=degraded)
+        return {**self.document(manifest, now), "nextCheckSeconds": check}
+
+    def document(self, manifest: Manifest, now: datetime) -> dict[str, Any]:
+        """The document every device with this ETag gets, its URLs signed: rendered once."""
         document = self.store.document(manifest.etag)
         if document is None:
             # A last-good manifest served in a failure may be past its window: sign from now.
@@ -92,12 +125,15 @@ class ManifestService:
             ttl = int((manifest.valid_to_utc - now).total_seconds())
             if ttl > 0:
                 self.store.keep_document(manifest.etag, document, ttl)
-        check = (
-            DEGRADED_POLL_SECONDS
-            if degraded or manifest.valid_to_utc <= now
-            else next_check_seconds(device_id, now, manifest.valid_to_utc, self.poll_seconds)
-        )
-        return {**document, "nextCheckSeconds": check}
+        return document
+
+    def next_check(
+        self, manifest: Manifest, device_id: uuid.UUID, now: datetime, *, degraded: bool = False
+    ) -> int:
+        """This device's nextCheckSeconds (jittered per device, never past validToUtc)."""
+        if degraded or manifest.valid_to_utc <= now:
+            return DEGRADED_POLL_SECONDS
+        return next_check_seconds(device_id, now, manifest.valid_to_utc, self.poll_seconds)
 
     def remember(self, device_id: uuid.UUID, manifest: Manifest) -> None:
         self.store.keep_last_good(device_id, manifest)

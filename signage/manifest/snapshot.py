@@ -30,7 +30,8 @@ from signage.db.models import (
 )
 from signage.enums import DeviceLifecycle, OverrideTargetType, SlotTargetType
 from signage.epochs import venue_epoch
-from signage.manifest.document import ManifestItem, PlaylistSnapshot
+from signage.manifest.document import Manifest, ManifestItem, PlaylistSnapshot
+from signage.queries import live
 from signage.scheduling.model import DeviceContext, OverrideRule, SlotRule
 from signage.scheduling.overrides import override_rules
 from signage.scheduling.resolver import CompiledSchedule, compile_schedule
@@ -62,6 +63,7 @@ class VenueSnapshot:
     # Devices named by a DEVICE slot or override: their answer is their own (§31.8 deviceId*).
     device_targets: frozenset[str] = frozenset()
     _compiled: dict[tuple[str, str], CompiledSchedule] = field(default_factory=dict, repr=False)
+    _resolved: dict[uuid.UUID, tuple[datetime, Manifest]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def context_for(self, device: DeviceFacts) -> DeviceContext:
@@ -91,17 +93,33 @@ class VenueSnapshot:
                 self._compiled[key] = compiled
         return compiled
 
+    def resolved(self, device_id: uuid.UUID, now: datetime) -> Manifest | None:
+        """The device's manifest resolved earlier in this snapshot, while `now` lies between
+        then and its validToUtc: the resolver's answer holds until valid_to (§31.7; the
+        property test_resolve_matches_the_oracle_and_holds_until_valid_to), so a poll of a
+        fleet's screen skips resolving, hashing and dating the same answer again."""
+        entry = self._resolved.get(device_id)
+        if entry is None:
+            return None
+        resolved_at, manifest = entry
+        return manifest if resolved_at <= now < manifest.valid_to_utc else None
+
+    def keep_resolved(self, device_id: uuid.UUID, now: datetime, manifest: Manifest) -> None:
+        self._resolved[device_id] = (now, manifest)
+
     def _published(self, playlist_id: uuid.UUID | None) -> uuid.UUID | None:
         return playlist_id if playlist_id in self.playlists else None
 
 
 def current_epoch(session: Session, venue_id: uuid.UUID) -> int:
+    """The venue's epoch, the key its snapshots are cached under."""
     return venue_epoch(session, venue_id)
 
 
 def load_snapshot(
     session: Session, venue_id: uuid.UUID, epoch: int, now: datetime
 ) -> VenueSnapshot:
+    """Everything the resolver needs about the venue at `epoch`, read in one go."""
     venue = session.get_one(Venue, venue_id)
     tenant = session.get_one(Tenant, venue.tenant_id)
     version = session.scalar(
@@ -136,9 +154,7 @@ def _last_published(session: Session, venue: Venue) -> uuid.UUID | None:
     return session.scalar(
         select(PlaylistPublished.playlist_id)
         .join(Playlist, Playlist.id == PlaylistPublished.playlist_id)
-        .where(
-            LibraryScope(venue.tenant_id, venue.id).sees(Playlist), Playlist.deleted_at.is_(None)
-        )
+        .where(LibraryScope(venue.tenant_id, venue.id).sees(Playlist), live(Playlist))
         .order_by(PlaylistPublished.published_at.desc(), PlaylistPublished.id)
         .limit(1)
     )
@@ -148,7 +164,7 @@ def _devices(session: Session, venue_id: uuid.UUID) -> dict[uuid.UUID, DeviceFac
     devices = session.scalars(
         select(Device).where(
             Device.venue_id == venue_id,
-            Device.deleted_at.is_(None),
+            live(Device),
             Device.status == DeviceLifecycle.ACTIVE,
         )
     )
@@ -159,6 +175,7 @@ def _devices(session: Session, venue_id: uuid.UUID) -> dict[uuid.UUID, DeviceFac
 
 
 def device_settings(device: Device) -> dict[str, Any]:
+    """The device's settings as the manifest carries them (§27.8)."""
     return {
         "runMode": str(device.run_mode),
         "launchOnBoot": device.launch_on_boot,
@@ -183,7 +200,7 @@ def _playlists(
             & (PlaylistPublishedItem.published_version == Playlist.published_version),
         )
         .join(Asset, Asset.id == PlaylistPublishedItem.asset_id)
-        .where(Playlist.id.in_(list(playlist_ids)), Playlist.deleted_at.is_(None))
+        .where(Playlist.id.in_(list(playlist_ids)), live(Playlist))
         .order_by(Playlist.id, PlaylistPublishedItem.sequence)
     )
     items: dict[uuid.UUID, list[ManifestItem]] = {}

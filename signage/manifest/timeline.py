@@ -10,12 +10,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.db.models import DeviceGroup, Venue
+from signage.db.models import DeviceGroup, Playlist, Venue
 from signage.enums import SlotTargetType
-from signage.errors import NotFoundError
+from signage.errors import NotFoundError, ValidationFailedError
 from signage.manifest.snapshot import DeviceFacts, VenueSnapshot, current_epoch, load_snapshot
 from signage.scheduling.model import TimelineInterval
-from signage.scheduling.resolver import CompiledSchedule, compile_schedule, timeline_compiled
+from signage.scheduling.resolver import (
+    MAX_TIMELINE_WINDOW,
+    CompiledSchedule,
+    compile_schedule,
+    timeline_compiled,
+)
+
+DEFAULT_TIMELINE_WINDOW = timedelta(days=7)
 
 
 def target_timeline(
@@ -74,3 +81,49 @@ def venue_timeline_rows(
             for interval in intervals
         ]
     return rows
+
+
+def timeline_window(
+    from_utc: datetime | None, to_utc: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
+    """[start, end) of a timeline asked for from/to: either may be None (now; 7 days on), and
+    the span is at most MAX_TIMELINE_WINDOW (§31.10)."""
+    for name, value in (("from", from_utc), ("to", to_utc)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailedError(
+                "Times need a UTC offset (§30.1).",
+                errors=[{"location": f"query.{name}", "message": "no UTC offset"}],
+            )
+    start = from_utc or now
+    end = to_utc or start + DEFAULT_TIMELINE_WINDOW
+    if not start < end <= start + MAX_TIMELINE_WINDOW:
+        raise ValidationFailedError(
+            "The window must end after it starts and span at most 14 days.",
+            errors=[{"location": "query.to", "message": "window empty or over 14 days"}],
+        )
+    return start, end
+
+
+def timeline_target(
+    session: Session, venue: Venue, device_id: uuid.UUID | None, group_id: uuid.UUID | None
+) -> tuple[SlotTargetType, uuid.UUID]:
+    """The one device or group of `venue` a timeline is asked for, or a 422/404."""
+    if (device_id is None) == (group_id is None):
+        raise ValidationFailedError(
+            "Give exactly one of deviceId and groupId.",
+            errors=[{"location": "query.deviceId", "message": "exactly one of deviceId, groupId"}],
+        )
+    if device_id is not None:
+        return SlotTargetType.DEVICE, device_id  # the snapshot knows the venue's devices
+    assert group_id is not None
+    group = session.get(DeviceGroup, group_id)
+    if group is None or group.venue_id != venue.id:
+        raise NotFoundError(f"Group {group_id} was not found.")
+    return SlotTargetType.GROUP, group_id
+
+
+def playlist_names(session: Session, playlist_ids: set[object]) -> dict[str, str]:
+    """Playlist names by the string form of their ids, for the timeline's intervals."""
+    ids = [uuid.UUID(str(p)) for p in playlist_ids]
+    rows = session.execute(select(Playlist.id, Playlist.name).where(Playlist.id.in_(ids)))
+    return {str(playlist_id): name for playlist_id, name in rows}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,9 @@ from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerSta
 MAX_EVENTS_PER_BATCH = 100  # §27.8.3
 # A device clock this far ahead is broken, not skewed (§30.9); the player should omit the time.
 MAX_CLOCK_AHEAD = timedelta(days=1)
+# The first key of the per-device advisory lock that serialises a device's event batches (the
+# second is the device id's hash); the two-key lock space is apart from the one-key locks.
+EVENT_BATCH_LOCK = 1827
 EVENT_TIME_AHEAD = "eventTimeUtc is more than a day in the future; check the device clock"
 
 
@@ -75,6 +78,7 @@ def refused_event(index: int, error: str) -> SkippedEvent:
 
 
 def too_far_ahead(moment: datetime | None, now: datetime) -> bool:
+    """Whether a device's time is further ahead of ours than clock skew explains."""
     return moment is not None and moment - now > MAX_CLOCK_AHEAD
 
 
@@ -103,8 +107,12 @@ def record_heartbeat(
 def record_events(
     session: Session, device: DevicePrincipal, events: list[Event], received_at: datetime
 ) -> int:
-    """Append a batch in one statement; returns how many were new (retries insert nothing)."""
+    """Append a batch in one insert, less the events the device already sent; returns how many
+    were new (a retry inserts nothing)."""
     if not events:
+        return 0
+    fresh = _not_yet_stored(session, device.device_id, _unique_within_batch(events))
+    if not fresh:
         return 0
     rows = [
         {
@@ -119,15 +127,34 @@ def record_events(
             "payload": event.payload,
             "raw": event.raw,
         }
-        for event in _unique_within_batch(events)
+        for event in fresh
     ]
-    statement = (
-        insert(DeviceEvent)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=[DeviceEvent.device_id, DeviceEvent.client_event_id])
+    session.execute(insert(DeviceEvent), rows)
+    return len(rows)
+
+
+def _not_yet_stored(session: Session, device_id: uuid.UUID, events: list[Event]) -> list[Event]:
+    """`events` less those whose eventId this device already sent, over every day held.
+
+    device_events is partitioned by receive time, which a retry does not repeat, so no unique
+    index can span the days (issue 18 item 3, docs/architecture.md). Instead a device's batches
+    take turns on a transaction lock, and each looks up its eventIds (one index probe per day
+    partition) before inserting: a concurrent retry waits for the first batch to commit, then
+    sees its rows. The reach is the same as the unique index's was: the days Postgres holds."""
+    event_ids = [event.event_id for event in events if event.event_id is not None]
+    if not event_ids:
+        return events
+    session.execute(
+        select(func.pg_advisory_xact_lock(EVENT_BATCH_LOCK, func.hashtext(str(device_id))))
     )
-    result = session.execute(statement.returning(DeviceEvent.id))
-    return len(result.all())
+    stored = set(
+        session.scalars(
+            select(DeviceEvent.client_event_id).where(
+                DeviceEvent.device_id == device_id, DeviceEvent.client_event_id.in_(event_ids)
+            )
+        )
+    )
+    return [event for event in events if event.event_id not in stored]
 
 
 def _unique_within_batch(events: list[Event]) -> list[Event]:
@@ -165,7 +192,7 @@ def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -
         for r in received
     ]
     session.execute(insert(DeviceHeartbeat), history)
-    latest = _latest_per_device(received)
+    latest = latest_per_device(received)
     statuses = [
         {
             "device_id": r.device.device_id,
@@ -206,7 +233,7 @@ def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -
     )
 
 
-def _latest_per_device(received: Sequence[ReceivedHeartbeat]) -> list[ReceivedHeartbeat]:
+def latest_per_device(received: Sequence[ReceivedHeartbeat]) -> list[ReceivedHeartbeat]:
     """One heartbeat per device (the last received): an upsert may touch a row only once."""
     latest: dict[uuid.UUID, ReceivedHeartbeat] = {}
     for item in received:
