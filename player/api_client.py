@@ -19,6 +19,7 @@ from player.wire import (
     PairingStart,
     PairingStatus,
     PlayerEvent,
+    ScreenshotUpload,
     WireFormatError,
     format_utc,
 )
@@ -158,6 +159,19 @@ class PlayerApi:
     ) -> None:
         body = {"status": "SUCCEEDED" if succeeded else "FAILED", "result": result, "error": error}
         self._authed("POST", f"/v1/player/commands/{command_id}/result", json=body)
+
+    def upload_screenshot(self, command_id: str, jpeg: bytes) -> None:
+        """A signed URL for exactly this JPEG, then the PUT to storage (issue 19 item 3); the
+        URL is the capability there, so the device token is not sent to storage."""
+        asked = self._authed(
+            "POST",
+            f"/v1/player/commands/{command_id}/screenshot-upload",
+            json={"sizeBytes": len(jpeg)},
+        )
+        upload = ScreenshotUpload.from_json(_json_body(asked))
+        self._send(
+            upload.upload_method, upload.upload_url, content=jpeg, headers=upload.upload_headers
+        )
 
     # ---- plumbing ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import logging
 import os
 import platform
 import threading
+import time
 import zlib
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,8 @@ class Player:
             store, config.model, config.app_version, machine, network, jobs, due, slides, jitter
         )
         self.link = link = Connectivity(network, outbox, on_token_rejected=pairing.token_rejected)
-        self.controls = controls = PlayerControls(sync, rotation, assets, clock)
+        screen = (backend, config.screen_size, store.root / "screens")
+        self.controls = controls = PlayerControls(sync, rotation, assets, clock, screen)
         self.commands = CommandRunner(
             store, network, jobs, due, outbox, manifests.cadence, controls, jitter
         )
@@ -206,9 +208,12 @@ class Player:
     def run(self, stop: threading.Event) -> None:
         """Loop until `stop` is set or a REBOOT_APP command asks for a restart."""
         self.start()
+        notifier = host.SystemdNotifier(os.environ, time.monotonic)
+        notifier.notify("READY=1")
         try:
             while not stop.is_set() and not self.restart_requested:
                 self.tick()
+                notifier.watchdog()
                 self.backend.wait_for_event(self.config.tick_seconds)
             if self.restart_requested:
                 self._flush_results_before_exit(stop)

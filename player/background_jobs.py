@@ -28,6 +28,7 @@ class JobKind(StrEnum):
     COMMANDS = "commands"
     RESULT = "result"  # one command result (§28.7)
     PAIRING = "pairing"
+    SCREENSHOT = "screenshot"  # one screenshot's upload (issue 19 item 3)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,10 @@ class DueTimes:
 
     def due_in(self, kind: JobKind, seconds: float) -> None:
         self._due[kind] = self._monotonic() + seconds
+
+    def no_later_than(self, kind: JobKind, seconds: float) -> None:
+        """Bring `kind` forward to at most `seconds` from now; a sooner due time stays."""
+        self._due[kind] = min(self._due.get(kind, 0.0), self._monotonic() + seconds)
 
     def is_due(self, kind: JobKind) -> bool:
         return self._monotonic() >= self._due.get(kind, 0.0)

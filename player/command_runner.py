@@ -3,24 +3,34 @@
 Commands run at item boundaries (or at once when nothing plays), never twice: the last one run
 is on disk, and one that ran before a restart but whose result was lost is reported as such.
 What a command does is `commands.execute` against a `CommandTarget` (the player).
+
+CAPTURE_SCREENSHOT (issue 19 item 3) is the exception: it changes nothing on screen, and at a
+boundary a video has already ended, so it is taken as soon as it arrives, mid-item; its JPEG is
+then uploaded by a background job and the result reported once the upload is done.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from player import commands
 from player.api_client import ApiError
 from player.asset_sync import AssetSync
 from player.background_jobs import BackgroundJobs, DueTimes, Job, JobKind, periodic_retry_delay
 from player.clock import Clock
+from player.media_backend import MediaBackend
 from player.network import Network
 from player.outbox import Outbox
 from player.rotation import Rotation
 from player.store import DataDir
 from player.sync import ManifestSync
 from player.wire import Command
+
+if TYPE_CHECKING:
+    from player.screenshot import Screenshot
 
 LOG = logging.getLogger("player")
 
@@ -49,9 +59,11 @@ class CommandRunner:
         self._jitter = jitter
         self._poll_failures = 0
         self._pending: list[Command] = []
+        self._screenshots: list[Command] = []  # to take when no upload is running
         self._processed: set[str] = set()
 
     def poll(self) -> None:
+        self._take_screenshot()
         if self._due.ready(self._jobs, JobKind.COMMANDS):
             fetch = self._network.api.fetch_commands
             self._jobs.start(Job(JobKind.COMMANDS, fetch, self._received, self._poll_failed))
@@ -64,7 +76,7 @@ class CommandRunner:
     def _received(self, received: list[Command]) -> None:
         self._poll_failures = 0
         last = self._store.read_last_command_id()
-        queued = {c.command_id for c in self._pending}
+        queued = {c.command_id for c in (*self._pending, *self._screenshots)}
         for command in received:
             if command.command_id in self._processed | queued:
                 continue
@@ -73,9 +85,12 @@ class CommandRunner:
                 self._processed.add(command.command_id)
                 lost = commands.CommandOutcome(False, error="outcome lost in an app restart")
                 self._outbox.add_result(command.command_id, lost)
+            elif command.type == commands.CAPTURE_SCREENSHOT:
+                self._screenshots.append(command)
             else:
                 self._pending.append(command)
         self._due.due_in(JobKind.COMMANDS, self._cadence())
+        self._take_screenshot()
 
     def run_pending(self) -> None:
         """Run every queued command, in order (the caller picks the safe moment)."""
@@ -84,13 +99,42 @@ class CommandRunner:
             outcome = commands.execute(command, self._target)
             self._processed.add(command.command_id)
             self._store.write_last_command_id(command.command_id)
-            payload = {"commandId": command.command_id, "commandType": command.type}
-            if outcome.succeeded:
-                self._outbox.emit("COMMAND_EXECUTED", "INFO", payload)
-            else:
-                self._outbox.emit("COMMAND_FAILED", "ERROR", {**payload, "reason": outcome.error})
-            LOG.info("command %s: %s", command.type, "ok" if outcome.succeeded else "failed")
-            self._outbox.add_result(command.command_id, outcome)
+            self._report(command, outcome)
+
+    def _take_screenshot(self) -> None:
+        """The next screenshot asked for, taken now and uploaded in the background."""
+        if not self._screenshots or not self._jobs.idle(JobKind.SCREENSHOT):
+            return
+        command = self._screenshots.pop(0)
+        self._processed.add(command.command_id)
+        self._store.write_last_command_id(command.command_id)  # never taken twice
+        try:
+            shot = self._target.capture_screenshot()
+        except Exception as exc:  # a failed screenshot must not take the player down
+            LOG.warning("screenshot failed: %s", exc)
+            self._report(command, commands.CommandOutcome(False, error=f"no screenshot: {exc}"))
+            return
+        upload = self._network.api.upload_screenshot
+        self._jobs.start(
+            Job(
+                JobKind.SCREENSHOT,
+                lambda: upload(command.command_id, shot.jpeg),
+                lambda _: self._report(command, commands.CommandOutcome(True, shot.facts())),
+                lambda error: self._report(
+                    command, commands.CommandOutcome(False, error=f"upload failed: {error}")
+                ),
+            )
+        )
+
+    def _report(self, command: Command, outcome: commands.CommandOutcome) -> None:
+        """Tell the event log and the server how a command ended (§28.7)."""
+        payload = {"commandId": command.command_id, "commandType": command.type}
+        if outcome.succeeded:
+            self._outbox.emit("COMMAND_EXECUTED", "INFO", payload)
+        else:
+            self._outbox.emit("COMMAND_FAILED", "ERROR", {**payload, "reason": outcome.error})
+        LOG.info("command %s: %s", command.type, "ok" if outcome.succeeded else "failed")
+        self._outbox.add_result(command.command_id, outcome)
 
 
 class Diagnostics:
@@ -118,16 +162,25 @@ class Diagnostics:
             self._until = None
 
 
+ScreenOutput = tuple[MediaBackend, tuple[int, int], Path]  # backend, output size, scratch dir
+
+
 class PlayerControls:
     """What commands can ask of the player (a `commands.CommandTarget`), each passed on to the
     collaborator that owns it; REBOOT_APP only raises `restart_requested` for the loop."""
 
     def __init__(
-        self, sync: ManifestSync, rotation: Rotation, assets: AssetSync, clock: Clock
+        self,
+        sync: ManifestSync,
+        rotation: Rotation,
+        assets: AssetSync,
+        clock: Clock,
+        screen: ScreenOutput,
     ) -> None:
         self._sync = sync
         self._rotation = rotation
         self._assets = assets
+        self._backend, self._output_size, self._work_dir = screen
         self._diagnostics = Diagnostics(clock)
         self.restart_requested = False
 
@@ -157,3 +210,9 @@ class PlayerControls:
 
     def expire_diagnostics(self, now: float) -> None:
         self._diagnostics.expire(now)
+
+    def capture_screenshot(self) -> Screenshot:
+        """CAPTURE_SCREENSHOT: what the backend shows, as a JPEG composed the way it is drawn."""
+        from player.screenshot import take_screenshot  # Pillow loads on the first request
+
+        return take_screenshot(self._backend, self._output_size, self._work_dir)

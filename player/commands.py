@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from player.wire import Command
 
+if TYPE_CHECKING:
+    from player.screenshot import Screenshot
+
 LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR"})
 MAX_DIAGNOSTICS_MINUTES = 24 * 60
+# Taken as it arrives and answered after its upload (command_runner), not through `execute`.
+CAPTURE_SCREENSHOT = "CAPTURE_SCREENSHOT"
 
 
 class CommandTarget(Protocol):
@@ -31,6 +36,9 @@ class CommandTarget(Protocol):
     def set_log_level(self, level: str) -> None: ...
 
     def enable_diagnostics(self, minutes: int) -> None: ...
+
+    def capture_screenshot(self) -> Screenshot:
+        """A JPEG of what is on screen (issue 19 item 3)."""
 
 
 @dataclass(frozen=True)

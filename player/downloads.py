@@ -145,6 +145,13 @@ class DownloadManager:
             failures, self._failures = self._failures, []
         return completed, failures
 
+    def retry_afresh(self, asset_ids: frozenset[str]) -> None:
+        """Forget these assets' failures: a manifest staged again after a rejection gets its
+        files tried anew, since the fault that failed them (a corrupting network) may be gone."""
+        with self._lock:
+            for asset_id in asset_ids:
+                self._retries.pop(asset_id, None)
+
     def forget_failures(self) -> None:
         """Retry everything at once (e.g. when the network comes back)."""
         with self._lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -111,3 +112,31 @@ def _read(path: Path) -> str:
         return path.read_text().strip()
     except OSError:
         return ""
+
+
+class SystemdNotifier:
+    """sd_notify(3) without libsystemd: READY=1 once started, WATCHDOG=1 from the main loop,
+    so the unit's WatchdogSec restarts a player whose loop hangs (deploy/player). Does nothing
+    outside systemd (no NOTIFY_SOCKET). At most one datagram a second."""
+
+    def __init__(self, env: Mapping[str, str], clock: Callable[[], float]) -> None:
+        address = env.get("NOTIFY_SOCKET", "")
+        # An abstract socket's name starts with "@", which stands for a NUL byte.
+        self._address = "\0" + address[1:] if address.startswith("@") else address
+        self._clock = clock
+        self._last_watchdog = float("-inf")
+
+    def notify(self, state: str) -> None:
+        if not self._address:
+            return
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.sendto(state.encode(), self._address)
+        except OSError:
+            pass  # the supervisor's business; never the player's failure
+
+    def watchdog(self) -> None:
+        now = self._clock()
+        if now - self._last_watchdog >= 1.0:
+            self._last_watchdog = now
+            self.notify("WATCHDOG=1")

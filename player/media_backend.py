@@ -34,6 +34,15 @@ class BackendEvent:
     at: float = 0.0  # time.monotonic() when libVLC reported it (benchmarks measure gaps)
 
 
+@dataclass(frozen=True)
+class Showing:
+    """What the backend last put on screen: a still or a video, turned for `orientation`."""
+
+    path: Path
+    video: bool
+    orientation: str  # LANDSCAPE or PORTRAIT
+
+
 class MediaBackend(Protocol):
     def show_image(self, path: Path) -> int:
         """Show a still until told otherwise; returns the generation of this media."""
@@ -49,6 +58,13 @@ class MediaBackend(Protocol):
 
     def wait_for_event(self, timeout: float) -> None:
         """Sleep up to `timeout`, waking early when an event arrives (a video ending)."""
+
+    def showing(self) -> Showing | None:
+        """What is on screen now (a CAPTURE_SCREENSHOT answer starts here); None before any."""
+
+    def snapshot(self, path: Path) -> bool:
+        """The video frame on screen as a PNG at `path`, as decoded (before turning); False
+        when there is none to take."""
 
     def close(self) -> None: ...
 
@@ -71,13 +87,29 @@ class VlcBackend:
         self._event_arrived = threading.Event()
         self._generation = 0
         self._rotation: str | None = None
+        self._showing: Showing | None = None
 
     def show_image(self, path: Path) -> int:
         # A negative image-duration holds the still; the controller times images itself.
+        self._showing = Showing(path, video=False, orientation=self._orientation())
         return self._start(path, (":image-duration=-1",))
 
     def play_video(self, path: Path) -> int:
+        self._showing = Showing(path, video=True, orientation=self._orientation())
         return self._start(path, ())
+
+    def showing(self) -> Showing | None:
+        return self._showing
+
+    def snapshot(self, path: Path) -> bool:
+        # libVLC writes the decoded frame (before the transform filter) at its own size (0, 0).
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        taken = self._player.video_take_snapshot(0, str(path), 0, 0) == 0
+        return taken and path.exists() and path.stat().st_size > 0
+
+    def _orientation(self) -> str:
+        return "PORTRAIT" if self._rotation is not None else "LANDSCAPE"
 
     def set_orientation(self, orientation: str) -> None:
         self._rotation = "90" if orientation == "PORTRAIT" else None
@@ -171,6 +203,7 @@ class FakeBackend:
         self.started = 0  # media started so far (item transitions)
         self.failing: set[Path] = set()
         self.orientation = "LANDSCAPE"  # the last set_orientation
+        self._showing: Showing | None = None
 
     def show_image(self, path: Path) -> int:
         return self._start(path, video=False)
@@ -180,6 +213,12 @@ class FakeBackend:
 
     def set_orientation(self, orientation: str) -> None:
         self.orientation = orientation
+
+    def showing(self) -> Showing | None:
+        return self._showing
+
+    def snapshot(self, path: Path) -> bool:
+        return False  # no pixels: a video screenshot needs libVLC
 
     def poll_events(self) -> list[BackendEvent]:
         if self._video_ends_at is not None and self._monotonic() >= self._video_ends_at:
@@ -197,6 +236,7 @@ class FakeBackend:
     def _start(self, path: Path, video: bool) -> int:
         self._generation += 1
         self.started += 1
+        self._showing = Showing(path, video, self.orientation)
         if len(self.shown) < 1000:  # bounded: the memory bench makes 10,000 transitions
             self.shown.append(path)
         self._video_ends_at = None

@@ -136,6 +136,13 @@ class Outbox:
         self._heartbeat_failures = 0
         self._due.due_in(JobKind.HEARTBEAT, self._cadence())
 
+    def align_heartbeat(self) -> None:
+        """A manifest gave the cadence (§27.8.2): a heartbeat waiting on the default one (sent
+        before the first manifest) comes in to it; one backing off after a failure keeps its
+        wait, which may be a Retry-After."""
+        if self._heartbeat_failures == 0:
+            self._due.no_later_than(JobKind.HEARTBEAT, self._cadence())
+
     def _heartbeat_failed(self, error: ApiError) -> None:
         self._heartbeat_failures += 1
         delay = periodic_retry_delay(self._cadence(), self._heartbeat_failures, error, self._jitter)

@@ -90,6 +90,7 @@ class ManifestSync:
             self._on_token_renewed(fetch.renewed_token)
         if fetch.manifest is not None:
             self._consider(fetch.manifest)
+            self._outbox.align_heartbeat()
         self._due.due_in(JobKind.MANIFEST, self._next_poll(None))
 
     def _consider(self, manifest: Manifest) -> None:
@@ -101,6 +102,9 @@ class ManifestSync:
             if staged is not None:
                 self._reject_staged("SUPERSEDED")  # the server went back to what is playing
             return
+        # Staged again after a REJECT (issue 20, found by the conformance kit): its files are
+        # tried afresh rather than refused for good from memory.
+        self._network.downloads.retry_afresh(manifest.asset_ids())
         self._manifests.stage(manifest)
         self._outbox.emit("MANIFEST_STAGED", "INFO", {"manifestEtag": etag})
         LOG.info("staged manifest %s", etag)

@@ -250,6 +250,26 @@ class Command:
 
 
 @dataclass(frozen=True)
+class ScreenshotUpload:
+    """The answer to `POST /v1/player/commands/{id}/screenshot-upload` (extension, issue 19
+    item 3): where to PUT the JPEG, with headers to send unchanged."""
+
+    upload_url: str
+    upload_method: str
+    upload_headers: dict[str, str]
+
+    @classmethod
+    def from_json(cls, value: object) -> ScreenshotUpload:
+        data = _object(value, "screenshot upload")
+        headers = _object(data.get("uploadHeaders") or {}, "upload headers")
+        return cls(
+            upload_url=_field(data, "uploadUrl", str),
+            upload_method=str(data.get("uploadMethod") or "PUT"),
+            upload_headers={str(k): str(v) for k, v in headers.items()},
+        )
+
+
+@dataclass(frozen=True)
 class PlayerEvent:
     """One event of §27.8.3 plus our `eventId` (a UUID) so the server can drop duplicates."""
 

@@ -15,16 +15,26 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from tests.player.wire_json import (
+    CommandJson,
+    CommandResultJson,
+    EventJson,
+    HeartbeatJson,
+    ItemJson,
+    ManifestJson,
+    SettingsJson,
+)
 
 PROBLEM = "application/problem+json"
 TOKEN_RENEWAL_HEADER = "X-Device-Token-Renewal"
@@ -43,20 +53,30 @@ class MediaFault:
 
 
 @dataclass
+class Pairing:
+    """A pairing the fake started: how often the screen polled, and whether it was claimed."""
+
+    hardware: str
+    polls: int = 0
+    done: bool = False
+
+
+@dataclass
 class FakeState:
-    manifest: dict[str, Any] | None = None
+    manifest: ManifestJson | None = None
     token: str | None = None
     claim_after_polls: int = 1
     api_fault: tuple[int, float | None] | None = None  # (status, retry_after)
     media: dict[str, bytes] = field(default_factory=dict)
     media_faults: dict[str, MediaFault] = field(default_factory=dict)
     throttle_bytes_per_second: int | None = None
-    heartbeats: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    commands: list[dict[str, Any]] = field(default_factory=list)
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    heartbeats: list[HeartbeatJson] = field(default_factory=list)
+    events: list[EventJson] = field(default_factory=list)
+    commands: list[CommandJson] = field(default_factory=list)
+    results: dict[str, CommandResultJson] = field(default_factory=dict)  # by command id
+    screenshots: dict[str, bytes] = field(default_factory=dict)  # by command id (issue 19)
     requests: Counter[str] = field(default_factory=Counter)
-    pairings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pairings: dict[str, Pairing] = field(default_factory=dict)  # by pairing id
     range_requests: int = 0
     # Token rotation (§25.7), off until `expire_tokens`: `token` is accepted until it ends; a
     # manifest answer within `renewal_window` of the end offers `successor`, which replaces
@@ -116,7 +136,7 @@ class FakePlatform:
         self.state.media[name] = data
         return f"{self.url}/media/{name}?sig=secret-signature"
 
-    def item(self, asset_id: str, name: str, kind: str, duration: int = 1) -> dict[str, Any]:
+    def item(self, asset_id: str, name: str, kind: str, duration: int = 1) -> ItemJson:
         data = self.state.media[name]
         return {
             "assetId": asset_id,
@@ -132,23 +152,20 @@ class FakePlatform:
     def publish(
         self,
         etag: str,
-        items: list[dict[str, Any]] | None,
+        items: list[ItemJson] | None,
         valid_to: str = "2099-01-01T00:00:00Z",
         next_check: int = 1,
         playlist_id: str | None = None,
-        settings: dict[str, Any] | None = None,
+        settings: SettingsJson | None = None,
     ) -> None:
-        playlist = (
-            None
-            if items is None
-            else {"playlistId": playlist_id or f"pl_{etag}", "publishedVersion": 1, "items": items}
-        )
         self.state.manifest = {
             "manifestEtag": etag,
             "validToUtc": valid_to,
             "nextCheckSeconds": next_check,
             "settings": {"runMode": "KIOSK", "orientation": "LANDSCAPE", **(settings or {})},
-            "playlist": playlist,
+            "playlist": None
+            if items is None
+            else {"playlistId": playlist_id or f"pl_{etag}", "publishedVersion": 1, "items": items},
         }
 
     def expire_tokens(self, clock: Callable[[], datetime]) -> None:
@@ -171,6 +188,12 @@ class FakePlatform:
                 Route("/v1/player/events", self._events, methods=["POST"]),
                 Route("/v1/player/commands", self._commands, methods=["GET"]),
                 Route("/v1/player/commands/{command_id}/result", self._result, methods=["POST"]),
+                Route(
+                    "/v1/player/commands/{command_id}/screenshot-upload",
+                    self._screenshot_upload,
+                    methods=["POST"],
+                ),
+                Route("/screenshots/{command_id}", self._screenshot_put, methods=["PUT"]),
                 Mount("/media", app=self._media),
             ]
         )
@@ -223,7 +246,7 @@ class FakePlatform:
         body = await request.json()
         pairing_id = str(uuid.uuid4())
         code = f"{len(self.state.pairings) + 1:06d}"
-        self.state.pairings[pairing_id] = {"polls": 0, "hardware": body["deviceHardwareId"]}
+        self.state.pairings[pairing_id] = Pairing(hardware=body["deviceHardwareId"])
         return JSONResponse(
             {
                 "pairingId": pairing_id,
@@ -242,10 +265,10 @@ class FakePlatform:
         pairing = self.state.pairings.get(request.query_params.get("pairingId", ""))
         if pairing is None or request.query_params.get("pairingSecret") != "s3cret":
             return JSONResponse({"title": "Not found", "status": 404}, 404, media_type=PROBLEM)
-        pairing["polls"] += 1
-        if pairing["polls"] < self.state.claim_after_polls or pairing.get("done"):
+        pairing.polls += 1
+        if pairing.polls < self.state.claim_after_polls or pairing.done:
             return JSONResponse({"status": "PENDING"})
-        pairing["done"] = True
+        pairing.done = True
         self.state.token = f"tok-{uuid.uuid4()}"
         if self.state.clock is not None:
             self.state.token_expires_at = self.state.clock() + self.state.token_lifetime
@@ -296,9 +319,33 @@ class FakePlatform:
         self.state.results[request.path_params["command_id"]] = await request.json()
         return Response(status_code=204)
 
+    async def _screenshot_upload(self, request: Request) -> Response:
+        """The signed-URL answer of the real API, pointing at this fake's own store."""
+        if (refused := self._fault(request) or self._unauthorized(request)) is not None:
+            return refused
+        size = (await request.json())["sizeBytes"]
+        command_id = request.path_params["command_id"]
+        body = {
+            "uploadUrl": f"{self.url}/screenshots/{command_id}?size={size}&sig=signed",
+            "uploadMethod": "PUT",
+            "uploadHeaders": {"Content-Type": "image/jpeg"},
+            "expiresAtUtc": "2099-01-01T00:00:00Z",
+        }
+        return JSONResponse(body, 201)
+
+    async def _screenshot_put(self, request: Request) -> Response:
+        body = await request.body()
+        signed = request.query_params.get("size") == str(len(body))
+        if not signed or request.headers.get("authorization"):  # the URL is the capability
+            return Response(status_code=403)
+        if request.headers.get("content-type") != "image/jpeg":
+            return Response(status_code=403)
+        self.state.screenshots[request.path_params["command_id"]] = body
+        return Response(status_code=200)
+
     # ---- media origin: raw ASGI so bodies can be cut short --------------------------------
 
-    async def _media(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+    async def _media(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = scope["path"].rsplit("/", 1)[-1]
         self.state.requests[f"/media/{name}"] += 1
         data = self.state.media.get(name)
@@ -330,7 +377,7 @@ class FakePlatform:
             raise ConnectionAbortedError("injected network drop")  # uvicorn closes the socket
         await self._stream(send, body)
 
-    async def _stream(self, send: Any, body: bytes) -> None:
+    async def _stream(self, send: Send, body: bytes) -> None:
         rate = self.state.throttle_bytes_per_second
         chunk = 16 * 1024
         for offset in range(0, len(body), chunk):
@@ -360,7 +407,7 @@ def _future_timestamp() -> Response:
     return JSONResponse(body, 422, media_type=PROBLEM)
 
 
-def _range_start(scope: MutableMapping[str, Any], size: int) -> int | None:
+def _range_start(scope: Scope, size: int) -> int | None:
     for key, value in scope["headers"]:
         if key == b"range" and value.startswith(b"bytes="):
             start = int(value[6:].split(b"-")[0])
@@ -368,7 +415,7 @@ def _range_start(scope: MutableMapping[str, Any], size: int) -> int | None:
     return None
 
 
-async def _send_simple(send: Any, status: int, body: bytes) -> None:
+async def _send_simple(send: Send, status: int, body: bytes) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

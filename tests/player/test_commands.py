@@ -6,7 +6,7 @@ from player.commands import execute
 from player.state_machine import PlayerState
 from player.store import DataDir
 from player.wire import Command
-from tests.player.conftest import publish_abc
+from tests.player.harness import publish_abc
 
 
 class Target:
@@ -31,6 +31,9 @@ class Target:
 
     def enable_diagnostics(self, minutes):
         self.calls.append(minutes)
+
+    def capture_screenshot(self):
+        raise AssertionError("screenshots are taken by the runner, not through execute")
 
 
 def command(kind, **parameters):

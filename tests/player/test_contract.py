@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from player.state_machine import PlayerState
-from player.wire import Command, PairingStart, PairingStatus
+from player.wire import Command, PairingStart, PairingStatus, ScreenshotUpload
 from tests.player.fake_platform import MediaFault
 from tests.player.media import image_bytes
 
@@ -72,3 +72,15 @@ def test_command_bodies_match_the_server_models():
     ).model_dump(by_alias=True, mode="json")
     assert Command.from_json(listed).parameters == {"durationMinutes": 5}
     server.CommandResultIn.model_validate({"status": "SUCCEEDED", "result": {}, "error": None})
+
+
+def test_screenshot_upload_bodies_match_the_server_models():
+    """Issue 19 item 3: what the player sends and reads around a screenshot's upload."""
+    server.ScreenshotUploadIn.model_validate({"sizeBytes": 12345})
+    answer = server.ScreenshotUploadOut(
+        upload_url="http://media.example/t/screenshots/d/c.jpg?sig=x",
+        upload_headers={"Content-Type": "image/jpeg"},
+        expires_at_utc=datetime(2026, 6, 15, tzinfo=UTC),
+    ).model_dump(by_alias=True, mode="json")
+    upload = ScreenshotUpload.from_json(answer)
+    assert (upload.upload_method, upload.upload_headers) == ("PUT", {"Content-Type": "image/jpeg"})

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from player.state_machine import PlayerState
 from player.store import ManifestSlot
-from tests.player.conftest import publish_abc
 from tests.player.fake_platform import MediaFault
+from tests.player.harness import publish_abc
 from tests.player.media import image_bytes
 
 
@@ -332,4 +332,22 @@ def test_a_manifest_that_fails_validation_is_rejected_not_a_failed_fetch(platfor
     assert "MANIFEST_FETCH_FAILED" not in platform.event_types()
     assert h.player.counters.manifest_fetch_failures == 0
     assert h.player.current.manifest_etag == "e1"
+    assert h.blank_or_error_since_first_content() == 0
+
+
+def test_a_manifest_rejected_for_corrupt_files_applies_once_the_files_come_through(
+    platform, make_player
+):
+    """Issue 20 (found by the conformance kit): a corrupting network made the new manifest's
+    file fail often enough to reject it; when the server offers the manifest again after the
+    fault is gone, its files are tried afresh instead of rejected from memory for good."""
+    publish_abc(platform)
+    h = make_player()
+    h.warm()
+    platform.add_media("d.png", image_bytes((0, 0, 200), "PNG"))
+    platform.state.media_faults["d.png"] = MediaFault("corrupt", remaining=6)
+    platform.publish("e2", [platform.item("d", "d.png", "IMAGE")])
+    h.run_until(lambda: "MANIFEST_REJECTED" in platform.event_types(), limit=300)
+    assert h.player.current.manifest_etag == "e1"
+    h.run_until(lambda: h.player.current.manifest_etag == "e2", limit=300)
     assert h.blank_or_error_since_first_content() == 0

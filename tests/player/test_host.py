@@ -79,7 +79,7 @@ def test_relaunch_supervisor_is_systemd_only_under_systemd() -> None:
 
 
 def test_the_player_reports_its_host_integration_in_state_json(platform, make_player) -> None:
-    from tests.player.conftest import publish_abc
+    from tests.player.harness import publish_abc
 
     publish_abc(platform)
     harness = make_player()
@@ -152,3 +152,33 @@ def test_a_bad_screen_size_is_refused(value: str) -> None:
 
     with pytest.raises(SystemExit):
         parse_args(["--data-dir", "/tmp/p", "--api-url", "http://x", "--screen-size", value])
+
+
+def test_systemd_notifier_sends_ready_and_at_most_one_watchdog_a_second(tmp_path) -> None:
+    """Issue 16 item 5: the unit's WatchdogSec needs WATCHDOG=1 from the player's loop."""
+    import socket
+
+    from player.host import SystemdNotifier
+
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as supervisor:
+        supervisor.bind(path)
+        supervisor.settimeout(2)
+        now = [100.0]
+        notifier = SystemdNotifier({"NOTIFY_SOCKET": path}, lambda: now[0])
+        notifier.notify("READY=1")
+        notifier.watchdog()
+        notifier.watchdog()  # same second: not sent
+        now[0] += 1.0
+        notifier.watchdog()
+        received = [supervisor.recv(64) for _ in range(3)]
+        supervisor.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            supervisor.recv(64)
+    assert received == [b"READY=1", b"WATCHDOG=1", b"WATCHDOG=1"]
+
+
+def test_systemd_notifier_is_silent_outside_systemd() -> None:
+    from player.host import SystemdNotifier
+
+    SystemdNotifier({}, lambda: 0.0).watchdog()  # no socket, no error

@@ -7,8 +7,8 @@ import stat
 
 from player.recorder import ScreenKind
 from player.state_machine import PlayerState
-from tests.player.conftest import publish_abc
 from tests.player.fake_platform import MediaFault
+from tests.player.harness import publish_abc
 
 NEXT = {"a": "b", "b": "c", "c": "a"}  # the published order, looping
 
@@ -172,3 +172,16 @@ def test_a_full_batch_of_events_is_flushed_without_waiting(platform, make_player
     for n in range(150):
         h.player.outbox.emit("CACHE_EVICTION", "INFO", {"assetId": str(n), "freedBytes": 0})
     h.run_until(lambda: len(platform.state.events) >= 100, limit=5)
+
+
+def test_a_heartbeat_sent_before_the_first_manifest_is_followed_on_its_cadence(
+    platform, make_player
+):
+    """The first heartbeat leaves before any manifest, on the default 60 s cadence; the first
+    manifest's nextCheckSeconds (§27.8.2) brings the next one in, so a newly paired screen
+    reports PLAYING within seconds rather than a minute later."""
+    h = make_player()
+    h.run_until(lambda: bool(platform.state.heartbeats))
+    assert platform.state.heartbeats[0]["state"] != "PLAYING"
+    publish_abc(platform)  # nextCheckSeconds 1
+    h.run_until(lambda: any(b["state"] == "PLAYING" for b in platform.state.heartbeats), limit=30)

@@ -17,7 +17,7 @@ from player.error_screen import render_error_screen
 from player.pairing_screen import render_pairing_screen
 from player.slide_layout import Box, Role, Size, SlideLayout
 from player.state_machine import PlayerState
-from tests.player.conftest import Harness
+from tests.player.harness import Harness
 
 SIZES = [(1920, 1080), (3840, 2160), (1080, 1920), (1280, 720)]
 QR_PAYLOAD = "https://signage.example.com/app/pair?code=K7PX-3MQN&hw=vlc-0f4c2a"

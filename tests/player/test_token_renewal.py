@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from player.state_machine import PlayerState
-from tests.player.conftest import Harness, MakePlayer, publish_abc
 from tests.player.fake_platform import FakePlatform
+from tests.player.harness import Harness, MakePlayer, publish_abc
 
 STEP = timedelta(days=5)
 

@@ -15,7 +15,7 @@ from player.app import Player, PlayerConfig
 from player.clock import SystemClock
 from player.recorder import ScreenKind, ScreenRecorder
 from player.store import DataDir
-from tests.player.conftest import publish_abc
+from tests.player.harness import publish_abc
 from tests.player.media import image_bytes
 
 
