@@ -11,7 +11,7 @@ EXTRAS := server,player,notebooks,dev
 PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck pytest pytest-server-postgres install system-deps bench \
-	screenshots openapi clean
+	screenshots openapi conformance clean test-deploy
 
 run: $(STAMP)
 	$(BIN)/signage up
@@ -53,6 +53,11 @@ pytest-server-postgres: $(STAMP)
 			--dist loadfile -q tests/signage/db tests/api tests/pipelines; \
 	else echo "no PostgreSQL server on 127.0.0.1:5432 (or one already configured): skipped"; fi
 
+# The production topology (deploy/compose.yaml) built and checked end to end through nginx over
+# HTTPS (issue 16); needs root on Debian: installs Docker from Debian's archive if missing.
+test-deploy:
+	bash deploy/test-deploy.sh
+
 # Refresh the README's committed pictures: the web app's pages and the player's pairing slide
 # on a 1080p TV (the test suite itself writes its pictures to a temporary folder).
 screenshots: $(STAMP) system-deps
@@ -61,13 +66,18 @@ screenshots: $(STAMP) system-deps
 	$(BIN)/python scripts/render-slides.py
 
 bench: $(STAMP)
-	@for b in resolver telemetry ingest player rollup manifest alerts_run; do echo "== bench/$$b"; \
+	@for b in resolver telemetry telemetry_partitions ingest player rollup manifest alerts_run fleet backup_restore; do echo "== bench/$$b"; \
 		$(BIN)/python -m bench.$$b || exit 1; done
 
 # The published contract (issue 21): regenerate after any change to routes, models or errors,
 # and note the change in docs/api-changelog.md. A test fails while the two differ.
 openapi: $(STAMP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/export-openapi.py docs/openapi.json
+
+# The player conformance kit (issue 20, docs/webplayer.md): every scenario against the web player
+# and the python-vlc player through the fault proxy; prints a table per player (several minutes).
+conformance: $(STAMP) system-deps
+	$(BIN)/python -m conformance --player both
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,12 +8,14 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from api import webapp
+from api import metrics, webapp, webplayer
 from api.context import AppContext, system_clock
 from api.inflight import InFlightCapMiddleware
 from api.media_origin import create_media_origin
+from api.metrics import MetricsMiddleware, instrument_pool
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.openapi import install_openapi
+from api.player_fast_path import PlayerFromMemory
 from api.problems import install_problem_handlers
 from api.ratelimit import TenantLimitOverrides, count_malformed_requests
 from api.routes import (
@@ -22,12 +24,14 @@ from api.routes import (
     devices,
     health,
     me,
+    notifications,
     ops,
     pairing,
     player,
     playlists,
     scheduling,
     tenants,
+    trends,
 )
 from signage.config import Settings
 from signage.db.engine import Database, database_url
@@ -83,15 +87,22 @@ def create_app(
     count_malformed_requests(app)
     # Outermost last: request context (request id, headers, access log), then the in-flight
     # cap, then the body limit, so a request holds its slot while its body arrives.
+    app.add_middleware(PlayerFromMemory, api=app)  # issue 18: innermost, before the router
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(InFlightCapMiddleware, limit=settings.api_limit_concurrency)
     install_openapi(app)
+    app.add_middleware(MetricsMiddleware)  # inside the request context: counts its refusals too
     app.add_middleware(RequestContextMiddleware)
+    instrument_pool(context.database.engine)
     routers = (health, auth, me, tenants, pairing, devices, player, assets, playlists, scheduling)
     for module in routers:
         app.include_router(module.router)
     app.include_router(ops.router)  # §21 alerts and dashboard
+    app.include_router(notifications.router)  # issue 17 item 2
+    app.include_router(trends.router)  # issue 17 item 4
+    app.include_router(metrics.router)  # issue 17 item 1: /metrics, not in the OpenAPI schema
     webapp.install(app)  # the manager web app under /app (issue #9), not in the OpenAPI schema
+    webplayer.install(app, settings.webplayer_dir)  # the browser player at /player/ (issue 20)
     if isinstance(context.storage, LocalStorage):
         # The embedded default's CDN stand-in: signed PUT/GET of media (§32.3).
         app.mount(MEDIA_MOUNT_PATH, create_media_origin(context.storage, clock=clock))

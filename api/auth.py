@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +16,12 @@ from api.problems import raises
 from api.ratelimit import client_ip_address, enforce, enforce_unattributed
 from signage.audit import AuditContext
 from signage.auth import sessions
-from signage.auth.policy import VenueAction, authorize_venue, venue_hidden
+from signage.auth.policy import (
+    VenueAction,
+    authorize_tenant_admin,
+    authorize_venue,
+    venue_hidden,
+)
 from signage.auth.principal import DevicePrincipal, UserPrincipal
 from signage.auth.roles import venue_roles_of
 from signage.auth.tokens import (
@@ -35,6 +39,7 @@ from signage.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
+from signage.queries import tenant_venue
 from signage.ratelimit import LimitCategory
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -147,11 +152,7 @@ UserAudit = Annotated[AuditContext, Depends(user_audit_context)]
 @raises(NotFoundError)
 def venue_in_tenant(venueId: uuid.UUID, user: CurrentUser, session: SessionDep) -> Venue:  # noqa: N803
     """The path's venue, looked up inside the caller's tenant only (§25.6)."""
-    venue = session.scalar(
-        select(Venue).where(
-            Venue.id == venueId, Venue.tenant_id == user.tenant_id, Venue.deleted_at.is_(None)
-        )
-    )
+    venue = session.scalar(tenant_venue(user.tenant_id, venueId))
     if venue is None:
         raise venue_hidden(venueId)
     return venue
@@ -170,6 +171,29 @@ def _venue_access(action: VenueAction) -> Callable[..., Venue]:
 VenueReader = Annotated[Venue, Depends(_venue_access(VenueAction.READ))]
 VenueEditor = Annotated[Venue, Depends(_venue_access(VenueAction.EDIT_CONTENT))]
 VenueManager = Annotated[Venue, Depends(_venue_access(VenueAction.MANAGE))]
+
+
+def own_tenant(tenantId: uuid.UUID, user: CurrentUser) -> UserPrincipal:  # noqa: N803
+    """The caller, when the path's tenant is theirs; another tenant is a 404 (§25.6)."""
+    if tenantId != user.tenant_id:
+        raise NotFoundError(f"Tenant {tenantId} was not found.")
+    return user
+
+
+@raises(PermissionDeniedError)
+def tenant_reader(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
+    authorize_tenant_admin(user, read_only=True)
+    return user
+
+
+@raises(PermissionDeniedError)
+def tenant_admin(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
+    authorize_tenant_admin(user)
+    return user
+
+
+TenantReader = Annotated[UserPrincipal, Depends(tenant_reader)]
+TenantAdmin = Annotated[UserPrincipal, Depends(tenant_admin)]
 
 
 @raises(AuthenticationError, RateLimitedError)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from api.device_token_cache import DeviceTokenCache, device_token_cache_for
 from api.heartbeat_batcher import HeartbeatBatcher
-from api.ingestion_launcher import DagsterLauncher, IngestionLauncher
 from api.session_epoch_cache import SessionEpochCache, session_epoch_cache_for
 from signage.auth.tokens import TokenPolicy, token_policy
 from signage.config import Settings
@@ -21,12 +20,14 @@ from signage.manifest.cache import LocalManifestStore, ManifestStore, RedisManif
 from signage.manifest.service import ManifestService
 from signage.presence import PostgresPresence, PresenceBoard, RedisPresence
 from signage.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from signage.redis_client import shared_redis
 from signage.storage.base import ObjectStorage
 from signage.storage.factory import storage_from_settings
 from signage.storage.local import LocalStorage
 
 
 def system_clock() -> datetime:
+    """Now in UTC: the app's clock unless a test injects one."""
     return datetime.now(UTC)
 
 
@@ -44,26 +45,23 @@ def storage_for(settings: Settings, clock: Callable[[], datetime]) -> ObjectStor
 
 
 def rate_limiter_for(settings: Settings) -> RateLimiter:
+    """The shared Redis limiter when Redis is configured, else this process's own."""
     if settings.redis_url:
-        import redis
-
-        return RedisRateLimiter(redis.Redis.from_url(settings.redis_url))
+        return RedisRateLimiter(shared_redis(settings.redis_url))
     return InProcessRateLimiter()
 
 
 def manifest_store_for(settings: Settings, clock: Callable[[], datetime]) -> ManifestStore:
+    """The shared Redis manifest cache when Redis is configured, else this process's own."""
     if settings.redis_url:
-        import redis
-
-        return RedisManifestStore(redis.Redis.from_url(settings.redis_url))
+        return RedisManifestStore(shared_redis(settings.redis_url))
     return LocalManifestStore(clock)
 
 
 def presence_for(settings: Settings) -> PresenceBoard:
+    """Presence in Redis when configured, else in the editor_presence table."""
     if settings.redis_url:
-        import redis
-
-        return RedisPresence(redis.Redis.from_url(settings.redis_url))
+        return RedisPresence(shared_redis(settings.redis_url))
     return PostgresPresence()
 
 
@@ -75,7 +73,6 @@ class AppContext:
     tokens: TokenPolicy = field(init=False)
     rate_limiter: RateLimiter = field(init=False)
     storage: ObjectStorage = field(init=False)
-    launcher: IngestionLauncher = field(init=False)
     device_tokens: DeviceTokenCache = field(init=False)
     session_epochs: SessionEpochCache = field(init=False)
     manifests: ManifestService = field(init=False)
@@ -85,7 +82,6 @@ class AppContext:
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
         self.session_epochs = session_epoch_cache_for(self.settings)
-        self.launcher = DagsterLauncher(self.settings.dagster_host, self.settings.dagster_port)
         self.tokens = token_policy(self.settings)
         self.rate_limiter = rate_limiter_for(self.settings)
         self.storage = storage_for(self.settings, self.clock)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,7 @@ from signage.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 
 async def get_context(request: Request) -> AppContext:
+    """The app's context (settings, database, shared services)."""
     context: AppContext = request.app.state.context
     return context
 
@@ -34,6 +35,7 @@ async def get_settings(context: ContextDep) -> Settings:
 
 
 async def get_now(context: ContextDep) -> datetime:
+    """Now, from the app's injected clock."""
     return context.clock()
 
 
@@ -97,3 +99,17 @@ NowDep = Annotated[datetime, Depends(get_now)]
 # scope="function": the commit happens before the response is sent, so a client never hears
 # "done" about a write that then fails to commit (FastAPI's default runs it afterwards).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def if_match_header(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description="The ETag last read; required on changes (§27.1)"),
+    ] = None,
+) -> str | None:
+    """The request's If-Match header, or None."""
+    return if_match
+
+
+# Optional at the edge so that a missing header is the domain's 428, not a 422 (§27.1).
+IfMatch = Annotated[str | None, Depends(if_match_header)]

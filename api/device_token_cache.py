@@ -24,4 +24,5 @@ class DeviceTokenCache(RevocationCache[str, DevicePrincipal]):
 
 
 def device_token_cache_for(settings: Settings) -> DeviceTokenCache:
+    """The device token check cache, keyed by the shared revocation epoch."""
     return DeviceTokenCache(epoch_store_for(settings, DEVICE_TOKEN_EPOCH_KEY))

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from api.app import create_app
-from signage.config import Settings
+from signage.config import InsecureSettingsError, Settings
 from signage.observability import configure_logging
+
+# sysexits.h EX_CONFIG: a supervisor (compose, Kubernetes) shows it and does not hide it in a
+# traceback (issue 16, "a missing or default secret in production").
+EXIT_CONFIG = 78
 
 
 def app_from_env() -> FastAPI:
-    settings = Settings()
-    configure_logging(settings.log_level)
-    return create_app(settings)
+    """The app configured from SIGNAGE_* settings (uvicorn's factory); a bad setting ends
+    the process with one line naming it."""
+    try:
+        settings = Settings()
+        configure_logging(settings.log_level)
+        return create_app(settings)
+    except (InsecureSettingsError, ValidationError) as exc:
+        print(f"refusing to start: {_first_line(exc)}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        if not error["loc"]:  # a model check, whose message names its variables
+            return str(error["msg"]).removeprefix("Value error, ")
+        field = "SIGNAGE_" + "_".join(str(part) for part in error["loc"]).upper()
+        return f"{field}: {error['msg']}"
+    return str(exc).splitlines()[0]

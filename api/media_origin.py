@@ -40,6 +40,20 @@ log = logging.getLogger(__name__)
 
 _SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 STORAGE_RETRY_AFTER_SECONDS = 30
+# A browser player (issue 20, `webplayer/`) served from another origin than the media downloads
+# them with fetch(), so GETs are readable cross-origin: the signed URL is the capability (no
+# cookies, no credentials), so any origin may read what it holds a signature for. Range and
+# If-None-Match need a preflight; Content-Range and ETag must be readable for resuming.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, Accept-Ranges",
+}
+CORS_PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "GET, HEAD",
+    "Access-Control-Allow-Headers": "Range, If-None-Match, If-Range",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 class RefusedError(Exception):
@@ -72,6 +86,7 @@ def create_media_origin(
         routes=[
             Route("/{key:path}", origin.download, methods=["GET", "HEAD"]),
             Route("/{key:path}", origin.upload, methods=["PUT"]),
+            Route("/{key:path}", _preflight, methods=["OPTIONS"]),
         ],
         exception_handlers={
             RefusedError: _refused_response,
@@ -108,6 +123,7 @@ class _MediaOrigin:
     ) -> Response:
         max_age = max(0, expires - int(self.clock().timestamp()))
         headers = {
+            **CORS_HEADERS,
             "ETag": info.etag,
             "Accept-Ranges": "bytes",
             "Cache-Control": f"private, max-age={max_age}",  # the URL is a capability
@@ -196,6 +212,11 @@ class _MediaOrigin:
         if signed.expires <= int(self.clock().timestamp()):
             raise RefusedError(403, "URL_EXPIRED", "This media address has expired.")
         return signed.expires
+
+
+async def _preflight(request: Request) -> Response:
+    """CORS preflight for a cross-origin GET with Range (signature checked on the GET itself)."""
+    return Response(status_code=204, headers=CORS_PREFLIGHT_HEADERS)
 
 
 def _already_received() -> RefusedError:
@@ -331,7 +352,9 @@ def _read_range(stream: BinaryIO, byte_range: ByteRange) -> Iterator[bytes]:
 
 async def _refused_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RefusedError)
-    return problem_response(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+    # Readable cross-origin too, so a browser player sees a 404 or 503 rather than a network error.
+    headers = {**CORS_HEADERS, **exc.headers}
+    return problem_response(request, exc.status, exc.code, exc.detail, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

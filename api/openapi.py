@@ -68,6 +68,7 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def build_document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document with every route's problem responses and the ETag headers."""
     document = get_openapi(
         title=app.title,
         version=app.version,

@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import Depends, Header
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.calls import UserCall
 from api.context import AppContext
 from api.schemas.playlists import EditorOut, PresenceOut
 from signage.db.models import User
 from signage.presence import Resource
 
 
-def if_match_header(
-    if_match: Annotated[
-        str | None,
-        Header(alias="If-Match", description="The ETag last read; required on changes (§27.1)"),
-    ] = None,
-) -> str | None:
-    return if_match
-
-
-# Optional at the edge so that a missing header is the domain's 428, not a 422 (§27.1).
-IfMatch = Annotated[str | None, Depends(if_match_header)]
-
-
 def other_editors(
     session: Session, context: AppContext, resource: Resource, me: uuid.UUID, now: datetime
 ) -> list[EditorOut]:
+    """Who else is editing the resource now, with their names (§16)."""
     editors = [e for e in context.presence.editors(session, resource, now) if e.user_id != me]
     if not editors:
         return []
@@ -48,9 +35,17 @@ def other_editors(
     ]
 
 
-def announce(
-    session: Session, context: AppContext, resource: Resource, me: uuid.UUID, now: datetime
-) -> PresenceOut:
+def announce(call: UserCall, resource: Resource) -> PresenceOut:
+    """Record that the caller is editing the resource; who else is, and how often to say so
+    again."""
+    session, context, me = call.session, call.context, call.user.user_id
     ttl = context.settings.presence_ttl_seconds
-    context.presence.announce(session, resource, me, now, ttl)
-    return PresenceOut(editors=other_editors(session, context, resource, me, now), ttl_seconds=ttl)
+    context.presence.announce(session, resource, me, call.now, ttl)
+    return PresenceOut(
+        editors=other_editors(session, context, resource, me, call.now), ttl_seconds=ttl
+    )
+
+
+def withdraw(call: UserCall, resource: Resource) -> None:
+    """The caller stopped editing the resource."""
+    call.context.presence.leave(call.session, resource, call.user.user_id)

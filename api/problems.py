@@ -87,6 +87,7 @@ _KINDS_BY_CALLABLE: dict[Callable[..., Any], frozenset[int]] = {}
 
 
 def status_of(kind: Kind) -> int:
+    """The HTTP status of an error type (or a status given as such)."""
     if isinstance(kind, int):
         return kind
     return next((status for t, status in STATUS_BY_ERROR.items() if issubclass(kind, t)), 400)
@@ -105,6 +106,7 @@ def raises(*kinds: Kind) -> Callable[[Declared], Declared]:
 
 
 def declared_statuses(target: Callable[..., Any] | None) -> frozenset[int]:
+    """The problem statuses a dependency or handler declared with @raises."""
     return _KINDS_BY_CALLABLE.get(target, frozenset()) if target is not None else frozenset()
 
 
@@ -213,6 +215,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem+json response (§27)."""
     body = problem_body(
         status,
         code,
@@ -225,6 +228,7 @@ def problem_response(
 
 
 def status_for(exc: errors.DomainError) -> int:
+    """The HTTP status a domain error maps to."""
     for error_type, status in STATUS_BY_ERROR.items():
         if isinstance(exc, error_type):
             return status
@@ -309,6 +313,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Answer domain errors and HTTP errors as problem+json, once for the whole app."""
+
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, errors.DomainError)
         return _domain_error_response(request, exc)

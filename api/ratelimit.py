@@ -18,11 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.context import AppContext
+from api.metrics import RATE_LIMIT_REFUSALS
 from api.problems import DATABASE_UNAVAILABLE_ERRORS
 from signage.db.engine import Database
 from signage.db.models import Tenant
 from signage.errors import DomainError, RateLimitedError
-from signage.ratelimit import Decision, LimitCategory, effective_limit, login_limit_keys
+from signage.ratelimit import (
+    Decision,
+    InProcessRateLimiter,
+    LimitCategory,
+    effective_limit,
+    login_limit_keys,
+)
 
 STATE_KEY = "rate_limit_decisions"
 _OVERRIDES_TTL = timedelta(seconds=60)
@@ -41,6 +48,11 @@ class TenantLimitOverrides:
 
     def __init__(self) -> None:
         self._cache: dict[uuid.UUID, tuple[datetime, dict[str, Any]]] = {}
+
+    def is_fresh(self, tenant_id: uuid.UUID, now: datetime) -> bool:
+        """Whether `get` would answer from memory (no database read) at `now`."""
+        cached = self._cache.get(tenant_id)
+        return cached is not None and now < cached[0]
 
     def get(self, database: Database, tenant_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
         if tenant_id is None:
@@ -84,16 +96,38 @@ def enforce(
     decisions: list[Decision] = request.scope.setdefault("state", {}).setdefault(STATE_KEY, [])
     decisions.append(decision)
     if not decision.allowed:
+        RATE_LIMIT_REFUSALS.labels(category.value).inc()
         raise RateLimitedError(
             "Too many requests; try again later.",
             retry_after_seconds=decision.retry_after_seconds,
         )
 
 
+def counts_in_memory(request: Request, context: AppContext, tenant_id: uuid.UUID) -> bool:
+    """Whether `enforce` for this tenant does no I/O now (an in-process limiter, the tenant's
+    overrides cached), so it may run on the event loop without a thread-pool hop."""
+    overrides: TenantLimitOverrides = request.app.state.tenant_limit_overrides
+    in_process = isinstance(context.rate_limiter, InProcessRateLimiter)
+    return in_process and overrides.is_fresh(tenant_id, context.clock())
+
+
 def enforce_publish_limit(request: Request, context: AppContext, tenant_id: uuid.UUID) -> None:
     """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit: the
     /v1 publish and rollback routes and the web app's publish buttons count alike."""
     enforce(request, context, LimitCategory.PUBLISH_PER_TENANT, str(tenant_id), tenant_id=tenant_id)
+
+
+def enforce_pairing_claim_limits(
+    request: Request, context: AppContext, tenant_id: uuid.UUID, venue_id: uuid.UUID
+) -> None:
+    """§27.1's pairing-claim limits, per client address and per venue: /v1's claim and the web
+    app's pairing form count alike."""
+    address = client_ip_address(request) or "unknown"
+    for category, subject in (
+        (LimitCategory.PAIRING_CLAIM_PER_IP, address),
+        (LimitCategory.PAIRING_CLAIM_PER_VENUE, str(venue_id)),
+    ):
+        enforce(request, context, category, subject, tenant_id=tenant_id)
 
 
 def enforce_login_limits(request: Request, context: AppContext, email: str) -> None:
@@ -139,6 +173,7 @@ async def _answer(answer: Response | Awaitable[Response]) -> Response:
 
 
 def rate_limit_headers(scope_state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """X-RateLimit-* headers of the tightest limit the request was counted against."""
     decisions: list[Decision] = scope_state.get(STATE_KEY, [])
     if not decisions:
         return []

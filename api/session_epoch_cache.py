@@ -25,4 +25,5 @@ class SessionEpochCache(RevocationCache[uuid.UUID, int]):
 
 
 def session_epoch_cache_for(settings: Settings) -> SessionEpochCache:
+    """The session epoch cache, keyed by the shared revocation epoch."""
     return SessionEpochCache(epoch_store_for(settings, USER_SESSION_EPOCH_KEY))

@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.context import AppContext
@@ -16,6 +15,7 @@ from api.schemas.assets import AssetOut
 from api.schemas.auth import AccessibleVenue, CurrentUserOut, VenueRoleOut
 from api.schemas.devices import (
     CacheStatusOut,
+    CommandOut,
     DeviceOut,
     DeviceStatusOut,
     ErrorCountsOut,
@@ -26,20 +26,25 @@ from api.schemas.scheduling import TimelineIntervalOut, TimelineOut
 from api.schemas.tenancy import UserOut, VenueRoleIn
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import accessible_venues
-from signage.db.models import Asset, DeviceGroup, DeviceStatus, Playlist, User, Venue
+from signage.db.models import Asset, DeviceCommand, DeviceStatus, Playlist, User, Venue
+from signage.devices import screenshots
 from signage.devices.registry import DeviceView
-from signage.enums import AssetStatus, Capability, PresenceResourceType, SlotTargetType
-from signage.errors import NotFoundError, ValidationFailedError
-from signage.manifest.timeline import target_timeline
+from signage.enums import AssetStatus, Capability, PresenceResourceType
+from signage.manifest.timeline import (
+    playlist_names,
+    target_timeline,
+    timeline_target,
+    timeline_window,
+)
 from signage.pagination import PageRequest
 from signage.playlists import drafts
 from signage.presence import Resource
-from signage.scheduling.resolver import MAX_TIMELINE_WINDOW
 from signage.storage.base import ObjectStorage
 from signage.tenancy.admin import UserView
 
 
 def current_user_out(user: User, principal: UserPrincipal) -> CurrentUserOut:
+    """The signed-in user as /v1/me shows them."""
     return CurrentUserOut(
         user_id=user.id,
         tenant_id=user.tenant_id,
@@ -56,6 +61,7 @@ def current_user_out(user: User, principal: UserPrincipal) -> CurrentUserOut:
 def accessible_venues_out(
     session: Session, principal: UserPrincipal, page: PageRequest
 ) -> Page[AccessibleVenue]:
+    """A page of the venues the user may open, with the role that grants each."""
     found = accessible_venues(session, principal, page)
     items = [
         AccessibleVenue(venue_id=v.id, name=v.name, timezone=v.timezone, access_role=role)
@@ -81,6 +87,7 @@ def user_out(view: UserView) -> UserOut:
 
 
 def device_out(view: DeviceView) -> DeviceOut:
+    """A device with its status and online flag, as /v1 and the web app show it."""
     device, status = view.device, view.status
     return DeviceOut(
         device_id=device.id,
@@ -102,6 +109,12 @@ def device_out(view: DeviceView) -> DeviceOut:
         created_at_utc=device.created_at,
         status=_status_out(status, view.online),
     )
+
+
+def command_out(command: DeviceCommand, storage: ObjectStorage, now: datetime) -> CommandOut:
+    """A support command as /v1 lists it; a screenshot's result points to its picture."""
+    out = CommandOut.model_validate(command)
+    return out.model_copy(update={"screenshot_url": screenshots.view_url(storage, command, now)})
 
 
 def _status_out(status: DeviceStatus | None, online: bool) -> DeviceStatusOut:
@@ -140,10 +153,10 @@ def _status_out(status: DeviceStatus | None, online: bool) -> DeviceStatusOut:
 # -- assets, playlists and the timeline: /v1 and the web app show them alike ---------------------
 
 THUMBNAIL_URL_LIFETIME = timedelta(hours=1)
-DEFAULT_TIMELINE_WINDOW = timedelta(days=7)
 
 
 def asset_out(asset: Asset, storage: ObjectStorage, now: datetime) -> AssetOut:
+    """An asset with a thumbnail URL valid for an hour when it has one."""
     thumbnail = (
         storage.presign_get(asset.thumbnail_key, now + THUMBNAIL_URL_LIFETIME)
         if asset.status is AssetStatus.READY and asset.thumbnail_key
@@ -177,12 +190,14 @@ def asset_out(asset: Asset, storage: ObjectStorage, now: datetime) -> AssetOut:
 
 
 def playlist_resource(playlist: Playlist) -> Resource:
+    """The playlist as a presence resource."""
     return Resource(playlist.tenant_id, PresenceResourceType.PLAYLIST, playlist.id)
 
 
 def playlist_out(
     session: Session, context: AppContext, playlist: Playlist, me: uuid.UUID, now: datetime
 ) -> PlaylistOut:
+    """A playlist with its draft items and who else is editing it."""
     items = drafts.draft_items(session, playlist.id)
     return PlaylistOut(
         **playlist_summary(playlist, len(items)).model_dump(),
@@ -207,6 +222,7 @@ def playlist_out(
 
 
 def playlist_summary(playlist: Playlist, item_count: int) -> PlaylistSummaryOut:
+    """A playlist without its items, for lists."""
     return PlaylistSummaryOut(
         playlist_id=playlist.id,
         tenant_id=playlist.tenant_id,
@@ -232,12 +248,11 @@ def timeline_out(
 ) -> TimelineOut:
     """ "What plays when" for a device or group of `venue` (§31): the /v1 timeline and the web
     app's page of one screen. `window` is (from, to); either may be None (7 days from now)."""
-    from_utc, to_utc = window
-    start, end = _window(from_utc, to_utc, now)
-    target_type, target_id = _target(session, venue, device_id, group_id)
+    start, end = timeline_window(*window, now)
+    target_type, target_id = timeline_target(session, venue, device_id, group_id)
     snapshot = context.manifests.snapshot(session, venue.id, now)
     zone, intervals = target_timeline(snapshot, target_type, target_id, start, end)
-    names = _playlist_names(session, {i.playlist_id for i in intervals if i.playlist_id})
+    names = playlist_names(session, {i.playlist_id for i in intervals if i.playlist_id})
     return TimelineOut(
         venue_id=venue.id,
         target_type=target_type,
@@ -258,45 +273,3 @@ def timeline_out(
             for i in intervals
         ],
     )
-
-
-def _window(
-    from_utc: datetime | None, to_utc: datetime | None, now: datetime
-) -> tuple[datetime, datetime]:
-    for name, value in (("from", from_utc), ("to", to_utc)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailedError(
-                "Times need a UTC offset (§30.1).",
-                errors=[{"location": f"query.{name}", "message": "no UTC offset"}],
-            )
-    start = from_utc or now
-    end = to_utc or start + DEFAULT_TIMELINE_WINDOW
-    if not start < end <= start + MAX_TIMELINE_WINDOW:
-        raise ValidationFailedError(
-            "The window must end after it starts and span at most 14 days.",
-            errors=[{"location": "query.to", "message": "window empty or over 14 days"}],
-        )
-    return start, end
-
-
-def _target(
-    session: Session, venue: Venue, device_id: uuid.UUID | None, group_id: uuid.UUID | None
-) -> tuple[SlotTargetType, uuid.UUID]:
-    if (device_id is None) == (group_id is None):
-        raise ValidationFailedError(
-            "Give exactly one of deviceId and groupId.",
-            errors=[{"location": "query.deviceId", "message": "exactly one of deviceId, groupId"}],
-        )
-    if device_id is not None:
-        return SlotTargetType.DEVICE, device_id  # the snapshot knows the venue's devices
-    assert group_id is not None
-    group = session.get(DeviceGroup, group_id)
-    if group is None or group.venue_id != venue.id:
-        raise NotFoundError(f"Group {group_id} was not found.")
-    return SlotTargetType.GROUP, group_id
-
-
-def _playlist_names(session: Session, playlist_ids: set[object]) -> dict[str, str]:
-    ids = [uuid.UUID(str(p)) for p in playlist_ids]
-    rows = session.execute(select(Playlist.id, Playlist.name).where(Playlist.id.in_(ids)))
-    return {str(playlist_id): name for playlist_id, name in rows}

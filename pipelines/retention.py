@@ -4,7 +4,6 @@ pruned from Postgres once the warehouse holds it.
 No `from __future__ import annotations` here: Dagster inspects annotations at definition time.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
@@ -17,16 +16,10 @@ from dagster import (
     op,
 )
 
-from pipelines.resources import PlatformDatabase, Warehouse
-from signage.config import Settings
-from signage.db.engine import Database
-from signage.db.models import DeviceEvent, DeviceHeartbeat
+from pipelines.resources import PlatformDatabase, Warehouse, telemetry_retention_days
 from signage.devices import commands, pairing
 from signage.retention import prune_expired_presence
-from signage.telemetry import retention as telemetry_history
-from signage.telemetry.retention import TelemetryModel
-from warehouse.layout import WarehouseLayout
-from warehouse.store import partition_keys
+from warehouse.retention import prune_warehoused_telemetry
 
 
 @op
@@ -86,59 +79,6 @@ device_housekeeping_schedule = ScheduleDefinition(
 )
 
 
-@dataclass(frozen=True)
-class TelemetryPruning:
-    """What one pass of telemetry retention did to one table."""
-
-    deleted: int = 0
-    hours_pruned: int = 0
-    # hours past the cutoff whose partition is missing: kept whole until they are copied
-    hours_not_in_warehouse: tuple[datetime, ...] = ()
-    # rows past the cutoff that arrived after their hour was copied: kept until a re-copy
-    rows_not_in_warehouse: int = 0
-
-
-TELEMETRY_TABLES = (("heartbeats", DeviceHeartbeat), ("events", DeviceEvent))
-
-
-def prune_warehoused_telemetry(
-    database: Database, layout: WarehouseLayout, cutoff: datetime
-) -> dict[str, TelemetryPruning]:
-    """Delete heartbeat and event rows received before `cutoff`, one whole hour per
-    transaction, and only rows whose id the hour's warehouse partition holds (§34.12).
-    Running it again deletes nothing more, so it is idempotent."""
-    return {
-        table: _prune_table(database, layout, table, model, cutoff)
-        for table, model in TELEMETRY_TABLES
-    }
-
-
-def _prune_table(
-    database: Database,
-    layout: WarehouseLayout,
-    table: str,
-    model: TelemetryModel,
-    cutoff: datetime,
-) -> TelemetryPruning:
-    with database.sessions() as session:
-        oldest = telemetry_history.oldest_received_at(session, model)
-    deleted = pruned = left = 0
-    missing: list[datetime] = []
-    for hour in telemetry_history.prunable_hours(oldest, cutoff):
-        with database.sessions() as session:
-            if not telemetry_history.rows_in_hour(session, model, hour):
-                continue  # nothing left to prune: skip reading the partition
-        archived = partition_keys(layout, table, hour)
-        if archived is None:
-            missing.append(hour)
-            continue
-        with database.unit_of_work() as session:
-            deleted += telemetry_history.delete_archived_hour(session, model, hour, archived)
-            left += telemetry_history.rows_in_hour(session, model, hour)
-        pruned += 1
-    return TelemetryPruning(deleted, pruned, tuple(missing), left)
-
-
 class TelemetryRetentionConfig(Config):
     # 0: the SIGNAGE_TELEMETRY_RETENTION_DAYS setting
     retention_days: int = 0
@@ -151,31 +91,38 @@ def prune_telemetry_history(
     platform_db: PlatformDatabase,
     warehouse: Warehouse,
 ) -> dict[str, int]:
-    """Delete heartbeat and event history past retention that the warehouse holds."""
-    days = config.retention_days or Settings().telemetry_retention_days
+    """Drop the days of heartbeat and event history past retention that the warehouse holds."""
+    days = config.retention_days or telemetry_retention_days()
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    database = Database.connect(platform_db.sqlalchemy_url(), pool_size=1)
-    try:
+    with platform_db.connected() as database:
         report = prune_warehoused_telemetry(database, warehouse.layout(), cutoff)
-    finally:
-        database.dispose()
     for table, pruning in report.items():
-        context.log.info(f"{table}: {pruning.deleted} rows in {pruning.hours_pruned} hours")
-        if pruning.hours_not_in_warehouse or pruning.rows_not_in_warehouse:
+        gone = ", ".join(f"{day:%Y-%m-%d}" for day in pruning.days_dropped) or "none"
+        context.log.info(f"{table}: dropped the days [{gone}], {pruning.dropped} rows")
+        if pruning.days_kept:
+            kept = ", ".join(f"{day:%Y-%m-%d}" for day in pruning.days_kept)
             hours = ", ".join(f"{hour:%Y-%m-%d-%H:00}" for hour in pruning.hours_not_in_warehouse)
             context.log.warning(
-                f"{table}: kept {pruning.rows_not_in_warehouse} rows copied after their hour and"
-                f" the hours [{hours}] missing from the warehouse; backfill those partitions"
+                f"{table}: kept the days [{kept}] whole: the hours [{hours}] are missing from the"
+                f" warehouse and {pruning.rows_not_in_warehouse} rows arrived after their hour"
+                " was copied; backfill those partitions of telemetry_hourly"
             )
-    return {table: pruning.deleted for table, pruning in report.items()}
+        if pruning.days_busy:
+            busy = ", ".join(f"{day:%Y-%m-%d}" for day in pruning.days_busy)
+            context.log.warning(
+                f"{table}: the days [{busy}] are complete in the warehouse but their drop gave"
+                " up waiting for the table's lock (a long query); the next run drops them"
+            )
+    return {table: pruning.dropped for table, pruning in report.items()}
 
 
-@job(description="Prune heartbeat and event history already in the warehouse (§34.12).")
+@job(description="Drop days of heartbeat and event history the warehouse holds (§34.12).")
 def telemetry_retention() -> None:
     prune_telemetry_history()
 
 
-# Hourly, clear of the copy at :05, so each hour goes as soon as it passes the cutoff.
+# Hourly, clear of the copy at :05: a day goes at the first run after its last hour passes the
+# cutoff and was copied (a day held back by a backfill goes at the run after the backfill).
 telemetry_retention_schedule = ScheduleDefinition(
     job=telemetry_retention,
     cron_schedule="35 * * * *",

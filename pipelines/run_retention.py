@@ -24,7 +24,8 @@ from dagster import (
 )
 
 from pipelines.alerts import alerts_evaluation
-from pipelines.ingestion import ingest_asset_job, media_cleanup
+from pipelines.ingestion import ingest_asset_job, ingest_uploads_job, media_cleanup
+from pipelines.partitions import telemetry_partitions
 from pipelines.retention import device_housekeeping, presence_retention, telemetry_retention
 
 RUN_RETENTION_JOB = "dagster_run_retention"
@@ -35,7 +36,9 @@ PRUNED_JOBS = (
     presence_retention.name,
     media_cleanup.name,
     telemetry_retention.name,
+    telemetry_partitions.name,
     ingest_asset_job.name,
+    ingest_uploads_job.name,
     RUN_RETENTION_JOB,
 )
 _BATCH = 500

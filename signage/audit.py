@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     ROLES_CHANGED = "ROLES_CHANGED"
     VENUE_CREATED = "VENUE_CREATED"
     VENUE_UPDATED = "VENUE_UPDATED"
+    VENUE_ARCHIVED = "VENUE_ARCHIVED"
     DEVICE_PAIRED = "DEVICE_PAIRED"
     DEVICE_UPDATED = "DEVICE_UPDATED"
     DEVICE_REMOVED = "DEVICE_REMOVED"
@@ -36,6 +37,7 @@ class AuditAction(StrEnum):
     ASSET_UPLOAD_STARTED = "ASSET_UPLOAD_STARTED"
     ASSET_UPLOAD_COMPLETED = "ASSET_UPLOAD_COMPLETED"
     ASSET_DELETED = "ASSET_DELETED"
+    ASSET_RENAMED = "ASSET_RENAMED"
     PLAYLIST_CREATED = "PLAYLIST_CREATED"
     PLAYLIST_UPDATED = "PLAYLIST_UPDATED"
     PLAYLIST_PUBLISHED = "PLAYLIST_PUBLISHED"
@@ -48,6 +50,26 @@ class AuditAction(StrEnum):
     OVERRIDE_CANCELLED = "OVERRIDE_CANCELLED"
     TENANT_DISABLED = "TENANT_DISABLED"
     TENANT_ENABLED = "TENANT_ENABLED"
+    ALERT_ACKNOWLEDGED = "ALERT_ACKNOWLEDGED"
+    CHANNEL_CREATED = "CHANNEL_CREATED"
+    CHANNEL_UPDATED = "CHANNEL_UPDATED"
+    CHANNEL_DELETED = "CHANNEL_DELETED"
+    CHANNEL_TESTED = "CHANNEL_TESTED"
+
+
+class AuditTarget(StrEnum):
+    """What an audit entry is about (its target_type column), stored lower case."""
+
+    TENANT = "tenant"
+    VENUE = "venue"
+    USER = "user"
+    DEVICE = "device"
+    GROUP = "group"
+    ASSET = "asset"
+    PLAYLIST = "playlist"
+    OVERRIDE = "override"
+    ALERT = "alert"
+    NOTIFICATION_CHANNEL = "notification_channel"
 
 
 @dataclass(frozen=True)
@@ -67,17 +89,19 @@ def record(
     *,
     tenant_id: uuid.UUID | None,
     now: datetime,
-    target_type: str | None = None,
+    target_type: AuditTarget | None = None,
     target_id: uuid.UUID | str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """Add one audit entry (§25.9) to the caller's transaction; the caller commits it with the
+    change."""
     entry = AuditEntry(
         tenant_id=tenant_id,
         occurred_at=now,
         actor_type=context.actor_type,
         actor_id=context.actor_id,
         action=str(action),
-        target_type=target_type,
+        target_type=None if target_type is None else str(target_type),
         target_id=None if target_id is None else str(target_id),
         ip_address=context.ip_address,
         request_id=context.request_id,

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
@@ -13,7 +14,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from signage.audit import AuditContext
-from signage.config import Settings
+from signage.backups import service as backups
+from signage.backups.pgtools import PostgresToolsError
+from signage.backups.planning import BackupManifest
+from signage.config import MAX_DEMO_TELEMETRY_DAYS, Settings
 from signage.db import migrate
 from signage.db.embedded import EmbeddedPostgresError
 from signage.db.engine import Database, DatabaseUnavailableError, database_url
@@ -34,7 +38,7 @@ from signage.runtime import (
     supervise,
     wait_until_ready,
 )
-from signage.storage.base import utc_now
+from signage.storage.base import ObjectStorage, StorageError, utc_now
 from signage.tenancy import demo
 from signage.tenancy.lifecycle import set_tenant_status
 from signage.tenancy.provisioning import UserSpec, ensure_tenant, ensure_user
@@ -42,16 +46,25 @@ from signage.tenancy.provisioning import UserSpec, ensure_tenant, ensure_user
 app = typer.Typer(help="Signage platform: run it, migrate it, seed it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+storage_app = typer.Typer(help="The media object store.", no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
 tenant_app = typer.Typer(help="A platform operator's tenant lifecycle.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
+
+backups_app = typer.Typer(help="Backups of the platform (issue 16).", no_args_is_help=True)
+app.add_typer(backups_app, name="backups")
 
 T = TypeVar("T")
 EXPECTED_FAILURES = (
     DatabaseUnavailableError,
+    migrate.MigrationFailedError,
     EmbeddedPostgresError,
     PlatformStartError,
     DomainError,
     ValidationError,
+    backups.BackupError,
+    PostgresToolsError,
+    StorageError,
 )
 
 
@@ -84,17 +97,50 @@ def db_upgrade() -> None:
     typer.echo("database is at head")
 
 
+@storage_app.command("init")
+def storage_init() -> None:
+    """Create the S3 buckets (media, backups) when missing (the one-shot migrate service)."""
+    settings = Settings()
+    if not settings.uses_s3:
+        typer.echo("media on local disk: nothing to create")
+        return
+    from signage.storage.s3 import S3Storage
+
+    _one_line_errors(S3Storage.from_settings(settings).ensure_bucket)
+    typer.echo(f"bucket {settings.s3_bucket} is there")
+    if settings.backup_s3_bucket:
+        store = backups.backup_store_from_settings(settings)
+        assert isinstance(store, S3Storage)
+        _one_line_errors(store.ensure_bucket)
+        typer.echo(f"bucket {settings.backup_s3_bucket} is there (backups)")
+
+
 @app.command("seed-demo")
-def seed_demo() -> None:
-    """Create the demo tenants, venues and users (idempotent)."""
+def seed_demo(
+    telemetry_days: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_DEMO_TELEMETRY_DAYS,
+            help="also give the demo screens this many past days of heartbeats and events"
+            " (default SIGNAGE_DEMO_TELEMETRY_DAYS, 0: none)",
+        ),
+    ] = None,
+    telemetry_seed: Annotated[
+        int, typer.Option(help="seed of the demo telemetry (the same seed and time, the same rows)")
+    ] = demo.TELEMETRY_SEED,
+) -> None:
+    """Create the demo tenants, venues, users and content (idempotent); optionally telemetry."""
 
     def run() -> demo.DemoCredentials:
         settings = Settings()
+        days = settings.demo_telemetry_days if telemetry_days is None else telemetry_days
         database = _migrated(settings)
         try:
             with database.unit_of_work() as session:
                 credentials = demo.seed_demo(session, demo.demo_password(settings))
             _seed_content(database, settings)
+            _seed_telemetry(database, settings, days, telemetry_seed)
             return credentials
         finally:
             database.dispose()
@@ -165,6 +211,51 @@ def _seed_content(database: Database, settings: Settings) -> None:
     typer.echo("demo content: created" if created else "demo content: already there")
 
 
+def _seed_telemetry(
+    database: Database, settings: Settings, days: int, seed: int = demo.TELEMETRY_SEED
+) -> None:
+    """The demo screens' past `days` of telemetry (issue 18 item 4), when asked for."""
+    if days <= 0:
+        return
+    from signage.tenancy.demo_telemetry import seed_demo_telemetry
+
+    now = utc_now()
+    seeded = seed_demo_telemetry(database, now, days, seed)
+    if seeded.stored is None:
+        typer.echo("demo telemetry: the demo screens already have telemetry, nothing written")
+        return
+    stored = seeded.stored
+    typer.echo(
+        f"demo telemetry: {stored.heartbeats:,} heartbeats and {stored.events:,} events over"
+        f" {len(stored.days)} days for {seeded.screens} demo screens"
+        f" ({seeded.screens_created} created)"
+    )
+    typer.echo("  for the notebooks, backfill the warehouse once Dagster runs:")
+    for command in warehouse_backfill_commands(settings, now, days):
+        typer.echo(f"  {command}")
+
+
+def warehouse_backfill_commands(settings: Settings, now: datetime, days: int) -> list[str]:
+    """The Dagster backfills that copy and roll up the past `days` of telemetry: the hours
+    and days that have ended (docs/operations.md, *Telemetry warehouse*)."""
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    first = hour - timedelta(days=days)
+    environment = (
+        f"DAGSTER_HOME={DAGSTER_HOME}"
+        f" SIGNAGE_DAGSTER_STORAGE_DIR={settings.resolved_data_dir / 'dagster'}"
+    )
+    backfill = " ".join(
+        console_script("dagster", "job", "backfill", "-w", str(DAGSTER_HOME / "workspace.yaml"))
+    )
+    last_hour, last_day = hour - timedelta(hours=1), hour.date() - timedelta(days=1)
+    return [
+        f"{environment} {backfill} -j telemetry_hourly --from {first:%Y-%m-%d-%H:%M}"
+        f" --to {last_hour:%Y-%m-%d-%H:%M} --noprompt",
+        f"{environment} {backfill} -j telemetry_daily --from {first:%Y-%m-%d}"
+        f" --to {last_day:%Y-%m-%d} --noprompt",
+    ]
+
+
 def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
     stop = StopRequest()
     stop.install()  # from here on, Ctrl-C finishes the current step and stops cleanly
@@ -178,6 +269,7 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
         with database.unit_of_work() as session:
             credentials = demo.seed_demo(session, demo.demo_password(settings))
         _seed_content(database, settings)
+        _seed_telemetry(database, settings, settings.demo_telemetry_days)
         url = database.engine.url.render_as_string(hide_password=False)
         database.dispose()
         env = _child_env(settings, url)
@@ -200,6 +292,7 @@ def _run_platform(settings: Settings, *, with_dagster: bool) -> None:
 
 
 def child_processes(settings: Settings, env: dict[str, str], *, with_dagster: bool) -> list[Child]:
+    """The processes `signage up` supervises (API, and Dagster unless told not), with their logs."""
     logs = settings.logs_dir
     children = [
         Child(
@@ -239,6 +332,13 @@ def child_processes(settings: Settings, env: dict[str, str], *, with_dagster: bo
                 "Dagster daemon",
                 console_script("dagster-daemon", "run", "-w", workspace),
                 logs / "dagster-daemon.log",
+                env,
+            ),
+            # Completed uploads are ingested here, in a warm process, as Dagster runs (issue 18).
+            Child(
+                "Dagster ingestion worker",
+                python_module("pipelines.ingestion_worker"),
+                logs / "dagster-ingestion-worker.log",
                 env,
             ),
         ]
@@ -347,3 +447,45 @@ def _set_tenant_status(reference: str, status: TenantStatus) -> None:
 
     name = _one_line_errors(run)
     typer.echo(f"tenant {name}: {status.value}")
+
+
+@backups_app.command("list")
+def backups_list() -> None:
+    """The complete backups in the backup store, newest first."""
+    taken = _one_line_errors(lambda: backups.list_backups(_backup_store()))
+    for manifest in taken:
+        typer.echo("\n".join(backups.summarise(manifest)))
+    if not taken:
+        typer.echo("no backups yet")
+
+
+@backups_app.command("run")
+def backups_run() -> None:
+    """Take a backup now, then prune to SIGNAGE_BACKUP_KEEP (what the Dagster job does)."""
+
+    def run() -> tuple[BackupManifest, list[str]]:
+        settings = Settings()
+        store = backups.backup_store_from_settings(settings)
+        manifest = backups.take_backup(backups.platform_from_settings(settings), store)
+        return manifest, backups.prune_backups(store, settings.backup_keep)
+
+    manifest, pruned = _one_line_errors(run)
+    typer.echo("\n".join(backups.summarise(manifest)))
+    typer.echo(f"pruned: {', '.join(pruned) or 'none'}")
+
+
+@app.command("restore")
+def restore(backup: Annotated[str, typer.Argument(help="a backup id from `backups list`")]) -> None:
+    """Restore a backup into an empty database, media store and warehouse."""
+
+    def run() -> BackupManifest:
+        settings = Settings()
+        store = backups.backup_store_from_settings(settings)
+        return backups.restore_backup(backups.platform_from_settings(settings), store, backup)
+
+    manifest = _one_line_errors(run)
+    typer.echo(f"restored {manifest.backup_id}; the database is at head")
+
+
+def _backup_store() -> ObjectStorage:
+    return backups.backup_store_from_settings(Settings())

@@ -23,6 +23,9 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+MAX_DEMO_TELEMETRY_DAYS = 31  # a month of the demo screens: about 100,000 heartbeats
+
+
 class InsecureSettingsError(ValueError):
     """A setting is unsafe for the configured environment."""
 
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("./var")
+    # The browser player's files (issue 20); unset: the repository's webplayer/ folder.
+    webplayer_dir: Path | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Requests one API process serves at once; more are answered 503 at once (api/inflight.py).
@@ -54,6 +59,11 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
     cdn_base_url: str | None = None
+    # The S3 endpoint as clients outside the servers' network reach it (issue 16: a reverse
+    # proxy in front of the store that forwards with the internal endpoint's Host header, so
+    # S3 still checks the signature). Signed upload and download URLs point there; unset, they
+    # name `s3_endpoint` itself. A CDN (`cdn_base_url`) still wins for downloads.
+    s3_public_endpoint: str | None = None
 
     # Unset: generated once and persisted under data_dir/jwt_secret.
     jwt_secret: SecretStr | None = None
@@ -67,6 +77,8 @@ class Settings(BaseSettings):
     device_token_renew_days: int = Field(default=30, ge=1)
 
     demo_password: SecretStr | None = None
+    # Past days of telemetry `signage up` gives the demo screens (issue 18 item 4); 0: none.
+    demo_telemetry_days: int = Field(default=0, ge=0, le=MAX_DEMO_TELEMETRY_DAYS)
 
     # Media limits (§14); the upload size limit is a setting, the rest are the spec's numbers.
     max_upload_bytes: int = 200 * 1024 * 1024
@@ -88,6 +100,29 @@ class Settings(BaseSettings):
     # Heartbeat and event history kept in Postgres; older hours are pruned once they are in
     # the warehouse (§34.12), which keeps them for analysis.
     telemetry_retention_days: int = Field(default=14, ge=1)
+
+    # Backups (issue 16 item 4; signage.backups): how many the scheduled job keeps, and the
+    # bucket they go to when media live in S3 (same endpoint and credentials; unset: the media
+    # bucket under backups/). On local disk they go under data_dir/backups.
+    backup_keep: int = Field(default=7, ge=1, le=365)
+    backup_s3_bucket: str | None = None
+
+    # Alert notifications (issue 17 item 2; signage.notifications.policy.NotificationPolicy).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "signage@localhost"
+    smtp_starttls: bool = True
+    # Openings of one venue within this window become one message.
+    notify_group_seconds: int = Field(default=180, ge=0, le=3600)
+    # A still-open, unacknowledged ERROR alert is re-announced at most this often.
+    notify_renotify_hours: float = Field(default=4.0, gt=0, le=168)
+    # Deliveries are retried with backoff and jitter for this long, then marked FAILED.
+    notify_retry_hours: float = Field(default=24.0, gt=0, le=24)
+    notify_failing_after: int = Field(default=3, ge=1, le=100)
+    # /metrics: a bearer secret; unset means open (refuse it by network instead).
+    metrics_token: SecretStr | None = None
 
     log_level: str = "INFO"
 
@@ -115,8 +150,13 @@ class Settings(BaseSettings):
         return self.resolved_data_dir / "media"
 
     @property
+    def warehouse_dir(self) -> Path:
+        """The warehouse's Parquet partitions (warehouse.layout) live under it."""
+        return self.resolved_data_dir / "warehouse"
+
+    @property
     def warehouse_path(self) -> Path:
-        return self.resolved_data_dir / "warehouse" / "signage.duckdb"
+        return self.warehouse_dir / "signage.duckdb"
 
     @property
     def logs_dir(self) -> Path:

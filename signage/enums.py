@@ -45,6 +45,13 @@ class RefreshTokenStatus(StrEnum):
     REVOKED = "REVOKED"
 
 
+class PasswordLinkPurpose(StrEnum):
+    """What a one-time set-your-password link was sent for (issue 19 item 9)."""
+
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a purpose, not a password)
+
+
 class RunMode(StrEnum):  # §19
     SHARED = "SHARED"
     KIOSK = "KIOSK"
@@ -175,6 +182,8 @@ class CommandType(StrEnum):  # §18, §28.7
     REBOOT_APP = "REBOOT_APP"
     SET_LOG_LEVEL = "SET_LOG_LEVEL"
     ENABLE_DIAGNOSTICS = "ENABLE_DIAGNOSTICS"
+    # Extension (issue 19 item 3): the player uploads what is on screen as a JPEG.
+    CAPTURE_SCREENSHOT = "CAPTURE_SCREENSHOT"
 
 
 class CommandStatus(StrEnum):
@@ -204,6 +213,32 @@ class ActorType(StrEnum):
 class AlertStatus(StrEnum):
     OPEN = "OPEN"
     RESOLVED = "RESOLVED"
+
+
+class AlertState(StrEnum):
+    """What an operator sees (issue 17 item 3): `status` plus whether someone took it on."""
+
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class ChannelType(StrEnum):  # issue 17 item 2
+    EMAIL = "EMAIL"
+    WEBHOOK = "WEBHOOK"
+
+
+class NotificationKind(StrEnum):
+    OPENED = "OPENED"
+    RESOLVED = "RESOLVED"
+    REMINDER = "REMINDER"  # a still-open, unacknowledged critical alert
+    TEST = "TEST"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # waiting for its first or next attempt
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # gave up after the retry window
 
 
 class AlertType(StrEnum):  # §21 alerts

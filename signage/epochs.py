@@ -17,9 +17,11 @@ from signage.db.models import (
     VenueOverride,
     VenueScheduleSet,
 )
+from signage.queries import live
 
 
 def bump_venue_epoch(session: Session, venue_id: uuid.UUID, now: datetime) -> None:
+    """Move the venue's epoch on, so cached manifests of its screens are rebuilt (§26.9)."""
     session.execute(
         update(VenueEpoch)
         .where(VenueEpoch.venue_id == venue_id)
@@ -28,6 +30,7 @@ def bump_venue_epoch(session: Session, venue_id: uuid.UUID, now: datetime) -> No
 
 
 def venue_epoch(session: Session, venue_id: uuid.UUID) -> int:
+    """The venue's current epoch."""
     return (
         session.scalar(select(VenueEpoch.manifest_epoch).where(VenueEpoch.venue_id == venue_id))
         or 0
@@ -58,7 +61,7 @@ def _venues_seeing(tenant_id: uuid.UUID, home_venue_id: uuid.UUID | None) -> Any
     """The venues whose library includes a playlist of this scope (§6 Content Scope)."""
     if home_venue_id is not None:
         return select(Venue.id).where(Venue.id == home_venue_id)
-    return select(Venue.id).where(Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None))
+    return select(Venue.id).where(Venue.tenant_id == tenant_id, live(Venue))
 
 
 def _venues_playing(playlist_id: uuid.UUID, now: datetime) -> Any:

@@ -31,6 +31,15 @@ class PermissionDeniedError(DomainError):
     code = "FORBIDDEN"
 
 
+class RoleRequiredError(PermissionDeniedError):
+    """A role too low: `needed` names the least role (or capability) that may, so a page can
+    say "Only venue managers can publish" (issue 19 item 10); the wire answer is unchanged."""
+
+    def __init__(self, detail: str, *, needed: str) -> None:
+        super().__init__(detail)
+        self.needed = needed
+
+
 class ConflictError(DomainError):
     code = "CONFLICT"
 

@@ -40,11 +40,13 @@ class Page(Generic[T]):
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor for the last row's sort values (§27.1)."""
     raw = json.dumps([str(v) for v in values]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, width: int) -> list[str]:
+    """The sort values in a cursor; ValidationFailedError for a tampered or foreign one."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))

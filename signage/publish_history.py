@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from signage.audit import AuditAction, AuditContext
+from signage.audit import AuditAction, AuditContext, AuditTarget
 from signage.audit import record as record_audit
 from signage.db.models import PublishEvent, Venue
 from signage.enums import PublishEventType
 from signage.pagination import Page, PageRequest, paginate
+from signage.queries import live
 
 # Each kind of publish is also an audited action (§25.9).
 AUDIT_ACTIONS = {
@@ -37,7 +38,7 @@ class Publication:
     type: PublishEventType
     entity_id: uuid.UUID
     snapshot: dict[str, Any]
-    audit_target: tuple[str, uuid.UUID]  # (target type, target id) of the audit entry
+    audit_target: tuple[AuditTarget, uuid.UUID]  # (target type, target id) of the audit entry
     from_version: int | None = None
     to_version: int | None = None
 
@@ -112,9 +113,7 @@ def published_since(
     tenant_wide = {tenant_id for _, tenant_id, venue_id in rows if venue_id is None}
     if tenant_wide:
         venues |= set(
-            session.scalars(
-                select(Venue.id).where(Venue.tenant_id.in_(tenant_wide), Venue.deleted_at.is_(None))
-            )
+            session.scalars(select(Venue.id).where(Venue.tenant_id.in_(tenant_wide), live(Venue)))
         )
     days = {published_at.astimezone(UTC).strftime("%Y-%m-%d") for published_at, _, _ in rows}
     return max(published_at for published_at, _, _ in rows), venues, days

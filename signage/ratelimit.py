@@ -39,6 +39,10 @@ class LimitCategory(StrEnum):
     # bodies, logout, probes) per address.
     COMMAND_RESULTS_PER_DEVICE = "commandResultsPerDevice"
     UNATTRIBUTED_PER_IP = "unattributedPerIp"
+    # "Forgot password" in the web app (issue 19 item 9): each request may send e-mail, so it
+    # is limited per address asked about and per client address.
+    PASSWORD_RESET_PER_ACCOUNT = "passwordResetPerAccount"  # noqa: S105 (a category name)
+    PASSWORD_RESET_PER_IP = "passwordResetPerIp"  # noqa: S105 (a category name)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ DEFAULT_LIMITS: dict[LimitCategory, Limit] = {
     LimitCategory.LOGIN_PER_ACCOUNT_ALL_ADDRESSES: Limit(50, 60),
     LimitCategory.COMMAND_RESULTS_PER_DEVICE: Limit(30, 60),
     LimitCategory.UNATTRIBUTED_PER_IP: Limit(300, 60),
+    LimitCategory.PASSWORD_RESET_PER_ACCOUNT: Limit(3, 3600),
+    LimitCategory.PASSWORD_RESET_PER_IP: Limit(20, 3600),
 }
 
 
@@ -118,6 +124,7 @@ def window_bounds(limit: Limit, now: datetime) -> tuple[int, int]:
 
 
 def decide(count: int, limit: Limit, now: datetime) -> Decision:
+    """The verdict on a window that has counted `count` calls (§27.1 headers included)."""
     _, reset = window_bounds(limit, now)
     retry_after = max(1, math.ceil(reset - now.timestamp()))
     return Decision(

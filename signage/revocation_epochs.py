@@ -10,6 +10,7 @@ import threading
 from typing import Any, Protocol
 
 from signage.config import Settings
+from signage.redis_client import shared_redis
 
 DEVICE_TOKEN_EPOCH_KEY = "signage:device-token-revocations"  # noqa: S105 (a Redis key)
 USER_SESSION_EPOCH_KEY = "signage:user-session-revocations"
@@ -48,9 +49,7 @@ class RedisEpoch:
 def epoch_store_for(settings: Settings, redis_key: str) -> EpochStore:
     """Shared by every replica through Redis when configured, else this process's own."""
     if settings.redis_url:
-        import redis
-
-        return RedisEpoch(redis.Redis.from_url(settings.redis_url), redis_key)
+        return RedisEpoch(shared_redis(settings.redis_url), redis_key)
     return LocalEpoch()
 
 

@@ -56,6 +56,7 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
 
 def require_free_port(host: str, port: int, what: str, setting: str) -> None:
+    """Fail with a readable error naming `setting` when the port is taken."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -187,6 +188,7 @@ class EmbeddedPostgres:
 
 
 def python_module(module: str, *args: str) -> list[str]:
+    """The command line running `module` with this interpreter."""
     return [sys.executable, "-m", module, *args]
 
 
@@ -213,6 +215,7 @@ class StopRequest:
 def wait_until_ready(
     url: str, children: Sequence[Supervised], stop: StopRequest, timeout: float = 90.0
 ) -> None:
+    """Wait until `url` answers 200; PlatformStartError if a child dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stop.requested:
         for child in children:

@@ -15,13 +15,14 @@ from signage.config import Environment, Settings
 from signage.db.engine import Database
 from tests.support import postgres
 from tests.support.clock import FakeClock
-from tests.support.demo import Demo, bearer, login
+from tests.support.demo import Demo
 from tests.support.demo import seed as seed_demo
 from tests.support.redis_server import redis_url as start_redis
-from tests.support.uploads import RecordingLauncher
+from tests.support.uploads import IngestionAnnouncements
+from tests.support.world import Signer, VenueWorld
 
 # Media samples, local and S3 (moto) storage fixtures shared by every package.
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.rollups", "tests.support.sql_probe"]
 
 
 @pytest.fixture(scope="session")
@@ -64,17 +65,16 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def launcher() -> RecordingLauncher:
-    return RecordingLauncher()
+def launcher(database_url: str) -> Iterator[IngestionAnnouncements]:
+    """What completed uploads announced to the ingestion worker (no worker in API tests)."""
+    announcements = IngestionAnnouncements(database_url)
+    yield announcements
+    announcements.close()
 
 
 @pytest.fixture
-def app(
-    settings: Settings, database: Database, clock: FakeClock, launcher: RecordingLauncher
-) -> FastAPI:
-    application = create_app(settings, database=database, clock=clock)
-    application.state.context.launcher = launcher  # no Dagster webserver in API tests
-    return application
+def app(settings: Settings, database: Database, clock: FakeClock) -> FastAPI:
+    return create_app(settings, database=database, clock=clock)
 
 
 @pytest.fixture
@@ -92,22 +92,22 @@ def demo(database: Database) -> Demo:
     return seed_demo(database)
 
 
-class Signer:
-    """Signs demo users in once per test and hands out their bearer headers."""
-
-    def __init__(self, client: TestClient) -> None:
-        self._client = client
-        self._tokens: dict[str, str] = {}
-
-    def __call__(self, role: str) -> dict[str, str]:
-        if role not in self._tokens:
-            self._tokens[role] = login(self._client, role)["accessToken"]
-        return bearer(self._tokens[role])
-
-
 @pytest.fixture
 def as_role(client: TestClient, demo: Demo) -> Signer:
     return Signer(client)
+
+
+@pytest.fixture
+def world(
+    app: FastAPI,
+    client: TestClient,
+    database: Database,
+    clock: FakeClock,
+    demo: Demo,
+    as_role: Signer,
+) -> VenueWorld:
+    """The demo tenant on a real app: one fixture for what most API and page tests need."""
+    return VenueWorld(app, client, database, clock, demo, as_role)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ class WarehouseLayout:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseLayout:
-        return cls(settings.resolved_data_dir / "warehouse")
+        return cls(settings.warehouse_dir)
 
     def table_dir(self, table: str) -> Path:
         return self.root / table

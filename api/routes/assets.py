@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import (
     CurrentUser,
-    UserAudit,
     VenueEditor,
     VenueReader,
     management_rate_limit,
     venue_in_tenant,
 )
-from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.calls import Call, CallDep
+from api.deps import PageQuery, SessionDep
 from api.problems import raises
 from api.ratelimit import enforce
 from api.schemas import Page
@@ -49,21 +48,25 @@ venue_router = APIRouter(
 
 @raises(PermissionDeniedError)
 def library_reader(user: CurrentUser) -> LibraryScope:
+    """The tenant's shared library, for callers who may read it."""
     authorize_shared_library_read(user)
     return LibraryScope(user.tenant_id)
 
 
 @raises(PermissionDeniedError)
 def library_editor(user: CurrentUser) -> LibraryScope:
+    """The tenant's shared library, for callers who may change it."""
     authorize_shared_library_edit(user)
     return LibraryScope(user.tenant_id)
 
 
 def venue_reader(venue: VenueReader) -> LibraryScope:
+    """The venue's library, for callers who may read the venue."""
     return LibraryScope(venue.tenant_id, venue.id)
 
 
 def venue_editor(venue: VenueEditor) -> LibraryScope:
+    """The venue's library, for callers who may edit the venue's content."""
     return LibraryScope(venue.tenant_id, venue.id)
 
 
@@ -78,34 +81,26 @@ class Filters:
         self.value = library.AssetFilters(q=q, status=status, type=type, scope=scope)
 
 
-def _start(
-    request: Request,
-    context: ContextDep,
-    session: SessionDep,
-    scope: LibraryScope,
-    body: UploadIn,
-    user: UserPrincipal,
-    now: datetime,
-    who: UserAudit,
-) -> UploadOut:
+def _start(call: Call, scope: LibraryScope, body: UploadIn) -> UploadOut:
+    context = call.context
     enforce(
-        request,
+        call.request,
         context,
         LimitCategory.UPLOAD_SESSION_PER_TENANT,
         str(scope.tenant_id),
         tenant_id=scope.tenant_id,
     )
     started = uploads.start_upload(
-        session,
+        call.session,
         context.storage,
         scope,
         uploads.UploadRequest(
             body.file_name, body.content_type, body.file_size_bytes, body.checksum_sha256
         ),
         max_bytes=context.settings.max_upload_bytes,
-        user_id=user.user_id,
-        now=now,
-        who=who,
+        user_id=call.user.user_id,
+        now=call.now,
+        who=call.who,
     )
     return UploadOut(
         upload_id=started.upload.id,
@@ -123,18 +118,14 @@ def add_upload_completion(router: APIRouter, editor: Callable[..., LibraryScope]
     @router.post("/uploads/{uploadId}/complete", summary="The file is uploaded: process it")
     @raises(ConflictError)
     def complete_upload(
-        uploadId: uuid.UUID,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        background: BackgroundTasks,
-        scope: LibraryScope = Depends(editor),
+        uploadId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> AssetOut:
-        asset = uploads.complete_upload(session, context.storage, scope, uploadId, now=now, who=who)
-        # Runs after the response, so after the commit: the run finds the asset PROCESSING.
-        background.add_task(context.launcher.launch, asset.id)
-        return asset_out(asset, context.storage, now)
+        # Completing announces the asset to the ingestion worker at the commit (§13.3).
+        storage, now = call.context.storage, call.now
+        asset = uploads.complete_upload(
+            call.session, storage, scope, uploadId, now=now, who=call.who
+        )
+        return asset_out(asset, storage, now)
 
 
 def add_asset_reading(router: APIRouter, reader: Callable[..., LibraryScope]) -> None:
@@ -142,13 +133,10 @@ def add_asset_reading(router: APIRouter, reader: Callable[..., LibraryScope]) ->
 
     @router.get("/{assetId}", summary="One asset (poll it while PROCESSING, §13.3)")
     def get_asset(
-        assetId: uuid.UUID,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        scope: LibraryScope = Depends(reader),
+        assetId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(reader)
     ) -> AssetOut:
-        return asset_out(library.get_asset(session, scope, assetId), context.storage, now)
+        asset = library.get_asset(call.session, scope, assetId)
+        return asset_out(asset, call.context.storage, call.now)
 
 
 def add_asset_routes(
@@ -162,31 +150,22 @@ def add_asset_routes(
 
     @router.get("", summary=f"Assets of {where}")
     def list_assets(
-        context: ContextDep,
-        session: SessionDep,
+        call: CallDep,
         page: PageQuery,
-        now: NowDep,
         filters: Annotated[Filters, Depends()],
         scope: LibraryScope = Depends(reader),
     ) -> Page[AssetOut]:
-        found = library.list_assets(session, scope, filters.value, page)
+        found = library.list_assets(call.session, scope, filters.value, page)
         return Page(
-            items=[asset_out(a, context.storage, now) for a in found.items],
+            items=[asset_out(a, call.context.storage, call.now) for a in found.items],
             next_cursor=found.next_cursor,
         )
 
     @router.post("/uploads", status_code=201, summary=f"Start an upload to {where}")
     def start_upload(
-        body: UploadIn,
-        request: Request,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        scope: LibraryScope = Depends(editor),
+        body: UploadIn, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> UploadOut:
-        return _start(request, context, session, scope, body, user, now, who)
+        return _start(call, scope, body)
 
     add_upload_completion(router, editor)
     add_asset_reading(router, reader)
@@ -194,13 +173,9 @@ def add_asset_routes(
     @router.delete("/{assetId}", status_code=204, summary="Remove an asset")
     @raises(ConflictError)
     def delete_asset(
-        assetId: uuid.UUID,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        scope: LibraryScope = Depends(editor),
+        assetId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> Response:
-        library.delete_asset(session, scope, assetId, now=now, who=who)
+        library.delete_asset(call.session, scope, assetId, now=call.now, who=call.who)
         return Response(status_code=204)
 
 
@@ -234,6 +209,7 @@ def upload_scope_editor(
     user: CurrentUser,
     session: SessionDep,
 ) -> LibraryScope:
+    """The scope of the caller's tenant's upload, for callers who may edit it."""
     return _scope_in_tenant(UploadSession, uploadId, user, session, VenueAction.EDIT_CONTENT)
 
 
@@ -243,6 +219,7 @@ def asset_scope_reader(
     user: CurrentUser,
     session: SessionDep,
 ) -> LibraryScope:
+    """The scope of the caller's tenant's asset, for callers who may read it."""
     return _scope_in_tenant(Asset, assetId, user, session, VenueAction.READ)
 
 

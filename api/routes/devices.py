@@ -6,17 +6,17 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import (
     CurrentUser,
-    UserAudit,
     VenueManager,
     VenueReader,
     management_rate_limit,
     venue_in_tenant,
 )
-from api.deps import NowDep, PageQuery, SessionDep
+from api.calls import CallDep
+from api.deps import IfMatch, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.problems import raises
 from api.schemas import Page
@@ -29,7 +29,7 @@ from api.schemas.devices import (
     GroupIn,
     GroupOut,
 )
-from api.views import device_out
+from api.views import command_out, device_out
 from signage.auth.policy import authorize_tenant_admin
 from signage.db.models import Venue
 from signage.devices import commands, registry
@@ -41,8 +41,6 @@ router = APIRouter(
     tags=["devices"],
     dependencies=[Depends(management_rate_limit)],
 )
-
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 class OnlineStatus(StrEnum):
@@ -71,36 +69,23 @@ def list_devices(
 
 @router.get("/devices/{deviceId}", summary="One device with its live status (ETag)")
 @sends_etag
-def get_device(
-    deviceId: uuid.UUID,
-    venue: VenueReader,
-    session: SessionDep,
-    now: NowDep,
-    response: Response,
-) -> DeviceOut:
-    view = registry.get_device(session, venue, deviceId, now)
-    response.headers["ETag"] = view.etag
+def get_device(deviceId: uuid.UUID, venue: VenueReader, call: CallDep) -> DeviceOut:
+    view = registry.get_device(call.session, venue, deviceId, call.now)
+    call.send_etag(view.etag)
     return device_out(view)
 
 
 @router.patch("/devices/{deviceId}", summary="Change a device's settings or group (If-Match)")
 @sends_etag
 def patch_device(
-    deviceId: uuid.UUID,
-    body: DevicePatch,
-    venue: VenueManager,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-    response: Response,
-    if_match: IfMatch = None,
+    deviceId: uuid.UUID, body: DevicePatch, venue: VenueManager, call: CallDep, if_match: IfMatch
 ) -> DeviceOut:
     sent = body.model_fields_set
     changes = registry.DeviceChanges(sent=frozenset(sent), **body.model_dump(include=sent))
     view = registry.update_device(
-        session, venue, deviceId, changes, if_match=if_match, now=now, who=who
+        call.session, venue, deviceId, changes, if_match=if_match, now=call.now, who=call.who
     )
-    response.headers["ETag"] = view.etag
+    call.send_etag(view.etag)
     return device_out(view)
 
 
@@ -116,33 +101,26 @@ def venue_of_tenant_admin(
 @router.post(
     "/devices/{deviceId}/move",
     summary="Move a device to another venue of the tenant (TENANT_ADMIN)",
-    description="Extension (§25.1): the device keeps its id, name, settings and history, loses "
-    "its group and its token; claimed again in the new venue it is the same device.",
+    description="Extension (§25.1): the device keeps its id, name, settings and history and "
+    "loses its group. The move is silent: the screen's token keeps working and now acts in the "
+    "new venue; its next manifest answer carries `X-Device-Token-Renewal` with a token for the "
+    "new venue, whose first use ends the old one.",
 )
 @raises(NotFoundError, PermissionDeniedError)
 def move_device(
     deviceId: uuid.UUID,
     body: DeviceMoveIn,
-    user: CurrentUser,
     venue: Annotated[Venue, Depends(venue_of_tenant_admin)],
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    call: CallDep,
 ) -> DeviceOut:
-    to_venue = admin.get_venue(session, user.tenant_id, body.to_venue_id)
-    view = registry.move_device(session, venue, deviceId, to_venue, now=now, who=who)
+    to_venue = admin.get_venue(call.session, call.user.tenant_id, body.to_venue_id)
+    view = registry.move_device(call.session, venue, deviceId, to_venue, now=call.now, who=call.who)
     return device_out(view)
 
 
 @router.delete("/devices/{deviceId}", status_code=204, summary="Remove a device (revokes it)")
-def delete_device(
-    deviceId: uuid.UUID,
-    venue: VenueManager,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> Response:
-    registry.remove_device(session, venue, deviceId, now=now, who=who)
+def delete_device(deviceId: uuid.UUID, venue: VenueManager, call: CallDep) -> Response:
+    registry.remove_device(call.session, venue, deviceId, now=call.now, who=call.who)
     return Response(status_code=204)
 
 
@@ -159,12 +137,9 @@ def list_groups(venue: VenueReader, session: SessionDep, page: PageQuery) -> Pag
 
 @router.post("/groups", status_code=201, summary="Create a device group")
 @raises(ConflictError)
-def create_group(
-    body: GroupIn, venue: VenueManager, session: SessionDep, now: NowDep, who: UserAudit
-) -> GroupOut:
-    return GroupOut.model_validate(
-        registry.create_group(session, venue, body.name, now=now, who=who)
-    )
+def create_group(body: GroupIn, venue: VenueManager, call: CallDep) -> GroupOut:
+    group = registry.create_group(call.session, venue, body.name, now=call.now, who=call.who)
+    return GroupOut.model_validate(group)
 
 
 @router.get("/groups/{groupId}", summary="One device group")
@@ -174,28 +149,15 @@ def get_group(groupId: uuid.UUID, venue: VenueReader, session: SessionDep) -> Gr
 
 @router.put("/groups/{groupId}", summary="Rename a device group")
 @raises(ConflictError)
-def put_group(
-    groupId: uuid.UUID,
-    body: GroupIn,
-    venue: VenueManager,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> GroupOut:
-    return GroupOut.model_validate(
-        registry.rename_group(session, venue, groupId, body.name, now=now, who=who)
-    )
+def put_group(groupId: uuid.UUID, body: GroupIn, venue: VenueManager, call: CallDep) -> GroupOut:
+    name = body.name
+    group = registry.rename_group(call.session, venue, groupId, name, now=call.now, who=call.who)
+    return GroupOut.model_validate(group)
 
 
 @router.delete("/groups/{groupId}", status_code=204, summary="Delete a device group")
-def delete_group(
-    groupId: uuid.UUID,
-    venue: VenueManager,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> Response:
-    registry.delete_group(session, venue, groupId, now=now, who=who)
+def delete_group(groupId: uuid.UUID, venue: VenueManager, call: CallDep) -> Response:
+    registry.delete_group(call.session, venue, groupId, now=call.now, who=call.who)
     return Response(status_code=204)
 
 
@@ -204,31 +166,24 @@ def delete_group(
 
 @router.post("/devices/{deviceId}/commands", status_code=201, summary="Send a support command")
 def issue_command(
-    deviceId: uuid.UUID,
-    body: CommandIn,
-    venue: VenueManager,
-    user: CurrentUser,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    deviceId: uuid.UUID, body: CommandIn, venue: VenueManager, call: CallDep
 ) -> CommandOut:
+    session, now, me = call.session, call.now, call.user.user_id
     device = registry.get_device(session, venue, deviceId, now).device
     command = commands.issue(
-        session, device, body.type, body.parameters, issued_by=user.user_id, now=now, who=who
+        session, device, body.type, body.parameters, issued_by=me, now=now, who=call.who
     )
-    return CommandOut.model_validate(command)
+    return command_out(command, call.context.storage, now)
 
 
 @router.get("/devices/{deviceId}/commands", summary="Command history of a device, newest first")
 def list_commands(
-    deviceId: uuid.UUID,
-    venue: VenueReader,
-    session: SessionDep,
-    now: NowDep,
-    page: PageQuery,
+    deviceId: uuid.UUID, venue: VenueReader, call: CallDep, page: PageQuery
 ) -> Page[CommandOut]:
+    session, now = call.session, call.now
     device = registry.get_device(session, venue, deviceId, now).device
     found = commands.history(session, device, page, now)
     return Page(
-        items=[CommandOut.model_validate(c) for c in found.items], next_cursor=found.next_cursor
+        items=[command_out(c, call.context.storage, now) for c in found.items],
+        next_cursor=found.next_cursor,
     )

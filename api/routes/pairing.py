@@ -8,10 +8,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.auth import CurrentUser, UserAudit, VenueManager, management_rate_limit
+from api.auth import VenueManager, management_rate_limit
+from api.calls import CallDep
 from api.deps import ContextDep, NowDep, SessionDep, SettingsDep
 from api.problems import raises
-from api.ratelimit import client_ip_address, enforce
+from api.ratelimit import client_ip_address, enforce, enforce_pairing_claim_limits
 from api.schemas.devices import (
     DeviceOut,
     PairingClaimIn,
@@ -86,37 +87,19 @@ def status(
     dependencies=[Depends(management_rate_limit)],
 )
 @raises(RateLimitedError, NotFoundError, ConflictError)
-def claim(
-    body: PairingClaimIn,
-    request: Request,
-    venue: VenueManager,
-    user: CurrentUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> DeviceOut:
-    enforce(
-        request, context, LimitCategory.PAIRING_CLAIM_PER_IP, _ip(request), tenant_id=user.tenant_id
-    )
-    enforce(
-        request,
-        context,
-        LimitCategory.PAIRING_CLAIM_PER_VENUE,
-        str(venue.id),
-        tenant_id=user.tenant_id,
-    )
+def claim(body: PairingClaimIn, venue: VenueManager, call: CallDep) -> DeviceOut:
+    enforce_pairing_claim_limits(call.request, call.context, call.user.tenant_id, venue.id)
     device = pairing.claim(
-        session,
-        user,
+        call.session,
+        call.user,
         venue,
         code=body.pairing_code,
         name=body.name.strip(),
         group_id=body.group_id,
-        now=now,
-        who=who,
+        now=call.now,
+        who=call.who,
     )
-    return device_out(registry.get_device(session, venue, device.id, now))
+    return device_out(registry.get_device(call.session, venue, device.id, call.now))
 
 
 def _ip(request: Request) -> str:

@@ -18,7 +18,7 @@ from api.auth import CurrentDevice, DeviceAudit, bearer_token
 from api.deps import ContextDep, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.problems import DATABASE_UNAVAILABLE_ERRORS, raises
-from api.ratelimit import enforce
+from api.ratelimit import counts_in_memory, enforce
 from api.schemas.player import (
     CommandResultIn,
     EventBatchIn,
@@ -28,12 +28,15 @@ from api.schemas.player import (
     PlayerCommandOut,
     PlayerCommandsOut,
     PlayerModel,
+    ScreenshotUploadIn,
+    ScreenshotUploadOut,
 )
 from signage.auth.principal import DevicePrincipal
-from signage.devices import commands, tokens
+from signage.devices import commands, screenshots, tokens
 from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
 from signage.errors import (
     ConflictError,
+    NotFoundError,
     RateLimitedError,
     ServiceUnavailableError,
     ValidationFailedError,
@@ -100,10 +103,11 @@ def manifest(
         session.rollback()
         current = _last_good(service.last_good(device.device_id))
         degraded = True
+        request.state.manifest_last_good = True  # api.metrics counts it by kind
     headers = {"ETag": f'"{current.etag}"', "Cache-Control": "no-cache"}
     if not degraded:
         headers |= _token_renewal(request, context, session, now)
-    if _matches(if_none_match, current.etag):
+    if matches_etag(if_none_match, current.etag):
         return Response(status_code=304, headers=headers)
     body = service.body(current, device.device_id, now, degraded=degraded)
     if not degraded:
@@ -136,7 +140,7 @@ def _last_good(manifest: Manifest | None) -> Manifest:
     return manifest
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def matches_etag(if_none_match: str | None, etag: str) -> bool:
     """If-None-Match holds one or more ETags, quoted or not (players differ), or *."""
     if not if_none_match:
         return False
@@ -155,13 +159,18 @@ async def heartbeat(
 ) -> Response:
     """Async: the request waits on the event loop, not in a pool thread, while its heartbeat is
     group-committed with others (api.heartbeat_batcher); 204 once it is stored."""
-    await run_in_threadpool(_limit, request, context, device, LimitCategory.HEARTBEAT_PER_DEVICE)
+    category = LimitCategory.HEARTBEAT_PER_DEVICE
+    if counts_in_memory(request, context, device.tenant_id):  # no hop (issue 18 item 2)
+        _limit(request, context, device, category)
+    else:
+        await run_in_threadpool(_limit, request, context, device, category)
     _refuse_future("body.deviceTime", body.device_time, now)
-    await context.heartbeats.record(ingest.ReceivedHeartbeat(device, _heartbeat(body), now))
+    received = ingest.ReceivedHeartbeat(device, understood_heartbeat(body), now)
+    await context.heartbeats.record(received)
     return Response(status_code=204)
 
 
-def _heartbeat(body: HeartbeatIn) -> ingest.Heartbeat:
+def understood_heartbeat(body: HeartbeatIn) -> ingest.Heartbeat:
     """What the server understands of a heartbeat; the rest kept as sent (issue 15 item 4)."""
     read = Reading(extras=body.has_extras())
     beat = ingest.Heartbeat(
@@ -309,17 +318,50 @@ def command_result(
     who: DeviceAudit,
 ) -> Response:
     _limit(request, context, device, LimitCategory.COMMAND_RESULTS_PER_DEVICE)
+    succeeded = body.status == "SUCCEEDED"
+    screenshots.require_upload_before_success(
+        session, context.storage, device, commandId, succeeded
+    )
     commands.record_result(
         session,
         device,
         commandId,
-        succeeded=body.status == "SUCCEEDED",
+        succeeded=succeeded,
         result=body.result,
         error=body.error,
         now=now,
         who=who,
     )
     return Response(status_code=204)
+
+
+@router.post(
+    "/commands/{commandId}/screenshot-upload",
+    status_code=201,
+    summary="A signed upload URL for a CAPTURE_SCREENSHOT command's JPEG (extension)",
+)
+@raises(ConflictError, NotFoundError, RateLimitedError)
+def screenshot_upload(
+    commandId: uuid.UUID,
+    body: ScreenshotUploadIn,
+    request: Request,
+    device: CurrentDevice,
+    context: ContextDep,
+    session: SessionDep,
+    now: NowDep,
+) -> ScreenshotUploadOut:
+    """Issue 19 item 3: only for this device's own open screenshot command (another device's
+    is a 404); the URL takes exactly `sizeBytes` of image/jpeg for 10 minutes, once."""
+    _limit(request, context, device, LimitCategory.COMMAND_RESULTS_PER_DEVICE)
+    upload = screenshots.upload_url(
+        session, context.storage, device, commandId, body.size_bytes, now
+    )
+    return ScreenshotUploadOut(
+        upload_url=upload.url,
+        upload_method=upload.method,
+        upload_headers=dict(upload.headers),
+        expires_at_utc=upload.expires_at,
+    )
 
 
 def _refuse_future(location: str, moment: datetime | None, now: datetime) -> None:

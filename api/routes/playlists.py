@@ -13,11 +13,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.auth import CurrentUser, UserAudit, VenueManager
+from api.auth import CurrentUser, VenueManager
 from api.auth import management_rate_limit as rate_limit
-from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.calls import Call, CallDep
+from api.deps import ContextDep, IfMatch, PageQuery, SessionDep
 from api.openapi import sends_etag
-from api.presence import IfMatch, announce
+from api.presence import announce, withdraw
 from api.problems import raises
 from api.ratelimit import enforce_publish_limit
 from api.routes.assets import library_editor, library_reader, venue_editor, venue_reader
@@ -62,28 +63,10 @@ def publish_rate_limit(request: Request, context: ContextDep, user: CurrentUser)
     enforce_publish_limit(request, context, user.tenant_id)
 
 
-class Call:
-    """What every playlist route needs about the request, and how it answers: the playlist
-    view with its ETag header (§16)."""
-
-    def __init__(
-        self,
-        response: Response,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-    ) -> None:
-        self.response, self.user, self.context = response, user, context
-        self.session, self.now, self.who = session, now, who
-
-    def answer(self, playlist: Playlist) -> PlaylistOut:
-        self.response.headers["ETag"] = playlist_etag(playlist)
-        return playlist_out(self.session, self.context, playlist, self.user.user_id, self.now)
-
-
-CallDep = Annotated[Call, Depends()]
+def _answer(call: Call, playlist: Playlist) -> PlaylistOut:
+    """The playlist view with its ETag header (§16), as every playlist route answers."""
+    call.send_etag(playlist_etag(playlist))
+    return playlist_out(call.session, call.context, playlist, call.user.user_id, call.now)
 
 
 def add_playlist_routes(
@@ -126,13 +109,9 @@ def add_playlist_routes(
     )
     @raises(ConflictError)
     def delete_playlist(
-        playlistId: uuid.UUID,
-        session: SessionDep,
-        now: NowDep,
-        who: UserAudit,
-        scope: LibraryScope = Depends(editor),
+        playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> Response:
-        deletion.delete_playlist(session, scope, playlistId, now=now, who=who)
+        deletion.delete_playlist(call.session, scope, playlistId, now=call.now, who=call.who)
         return Response(status_code=204)
 
     @router.post("", status_code=201, summary=f"Create a playlist in {where}")
@@ -143,14 +122,14 @@ def add_playlist_routes(
         playlist = drafts.create_playlist(
             call.session, scope, body.name, user_id=call.user.user_id, now=call.now, who=call.who
         )
-        return call.answer(playlist)
+        return _answer(call, playlist)
 
     @router.get("/{playlistId}", summary="A playlist's draft, with its ETag and editors")
     @sends_etag
     def get_playlist(
         playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(reader)
     ) -> PlaylistOut:
-        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
+        return _answer(call, drafts.get_playlist(call.session, scope, playlistId))
 
     @router.patch("/{playlistId}", summary="Rename (If-Match)", dependencies=exists)
     @sends_etag
@@ -170,7 +149,7 @@ def add_playlist_routes(
             now=call.now,
             who=call.who,
         )
-        return call.answer(playlist)
+        return _answer(call, playlist)
 
     @router.put(
         "/{playlistId}/items", summary="Replace the draft's items (If-Match)", dependencies=exists
@@ -187,7 +166,7 @@ def add_playlist_routes(
         playlist = drafts.replace_items(
             call.session, scope, playlistId, wanted, if_match=if_match, now=call.now, who=call.who
         )
-        return call.answer(playlist)
+        return _answer(call, playlist)
 
     @router.put(
         "/{playlistId}/reorder", summary="Reorder the draft's items (If-Match)", dependencies=exists
@@ -204,7 +183,7 @@ def add_playlist_routes(
         playlist = drafts.reorder_items(
             call.session, scope, playlistId, order, if_match=if_match, now=call.now, who=call.who
         )
-        return call.answer(playlist)
+        return _answer(call, playlist)
 
     @router.post(
         "/{playlistId}/publish",
@@ -227,7 +206,7 @@ def add_playlist_routes(
             now=call.now,
             who=call.who,
         )
-        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
+        return _answer(call, drafts.get_playlist(call.session, scope, playlistId))
 
     @router.post(
         "/{playlistId}/rollback",
@@ -252,7 +231,7 @@ def add_playlist_routes(
             now=call.now,
             who=call.who,
         )
-        return call.answer(drafts.get_playlist(call.session, scope, playlistId))
+        return _answer(call, drafts.get_playlist(call.session, scope, playlistId))
 
     @router.get("/{playlistId}/versions", summary="Publish history of the playlist")
     def versions(
@@ -277,26 +256,17 @@ def add_playlist_routes(
 
     @router.post("/{playlistId}/presence", summary="I am editing this (repeat within ttl)")
     def enter(
-        playlistId: uuid.UUID,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        now: NowDep,
-        scope: LibraryScope = Depends(editor),
+        playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> PresenceOut:
-        playlist = drafts.get_playlist(session, scope, playlistId)
-        return announce(session, context, playlist_resource(playlist), user.user_id, now)
+        playlist = drafts.get_playlist(call.session, scope, playlistId)
+        return announce(call, playlist_resource(playlist))
 
     @router.delete("/{playlistId}/presence", status_code=204, summary="I stopped editing")
     def leave(
-        playlistId: uuid.UUID,
-        user: CurrentUser,
-        context: ContextDep,
-        session: SessionDep,
-        scope: LibraryScope = Depends(editor),
+        playlistId: uuid.UUID, call: CallDep, scope: LibraryScope = Depends(editor)
     ) -> Response:
-        playlist = drafts.get_playlist(session, scope, playlistId)
-        context.presence.leave(session, playlist_resource(playlist), user.user_id)
+        playlist = drafts.get_playlist(call.session, scope, playlistId)
+        withdraw(call, playlist_resource(playlist))
         return Response(status_code=204)
 
 

@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
 
-from api.auth import CurrentUser, UserAudit, VenueEditor, VenueManager, VenueReader
+from api.auth import VenueEditor, VenueManager, VenueReader
 from api.auth import management_rate_limit as rate_limit
-from api.context import AppContext
-from api.deps import ContextDep, NowDep, PageQuery, SessionDep
+from api.calls import Call, CallDep
+from api.deps import IfMatch, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
-from api.presence import IfMatch, announce, other_editors
+from api.presence import announce, other_editors, withdraw
 from api.problems import raises
 from api.routes.playlists import publish_rate_limit
 from api.schemas import Page
@@ -65,16 +64,11 @@ def _resource(venue: Venue) -> Resource:
     return Resource(venue.tenant_id, PresenceResourceType.SCHEDULE_SET, venue.id)
 
 
-def _schedule_out(
-    session: Session,
-    context: AppContext,
-    venue: Venue,
-    me: uuid.UUID,
-    now: datetime,
-    response: Response,
-) -> ScheduleSetOut:
+def _schedule_out(call: Call, venue: Venue) -> ScheduleSetOut:
+    """The venue's schedule set with its ETag header (§16)."""
+    session = call.session
     schedule = schedule_sets.schedule_set(session, venue)
-    response.headers["ETag"] = schedule_etag(schedule)
+    call.send_etag(schedule_etag(schedule))
     published = schedule_sets.published_slots(session, venue.id, schedule.published_version)
     return ScheduleSetOut(
         venue_id=venue.id,
@@ -92,57 +86,36 @@ def _schedule_out(
             )
             for v in schedule_sets.schedule_versions(session, venue.id)
         ],
-        editors=other_editors(session, context, _resource(venue), me, now),
+        editors=other_editors(session, call.context, _resource(venue), call.user.user_id, call.now),
     )
 
 
 @router.get("/scheduleset", summary="The venue's schedule: draft, published, history, ETag")
 @sends_etag
-def get_schedule(
-    venue: VenueReader,
-    response: Response,
-    user: CurrentUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-) -> ScheduleSetOut:
-    return _schedule_out(session, context, venue, user.user_id, now, response)
+def get_schedule(venue: VenueReader, call: CallDep) -> ScheduleSetOut:
+    return _schedule_out(call, venue)
 
 
 @router.post("/scheduleset/slots", status_code=201, summary="Add a draft slot (If-Match)")
 @sends_etag
-def add_slot(
-    body: SlotIn,
-    venue: VenueEditor,
-    if_match: IfMatch,
-    response: Response,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> SlotOut:
+def add_slot(body: SlotIn, venue: VenueEditor, if_match: IfMatch, call: CallDep) -> SlotOut:
     schedule, slot = schedule_sets.add_slot(
-        session, venue, _slot_input(body), if_match=if_match, now=now, who=who
+        call.session, venue, _slot_input(body), if_match=if_match, now=call.now, who=call.who
     )
-    response.headers["ETag"] = schedule_etag(schedule)
+    call.send_etag(schedule_etag(schedule))
     return _slot_out(slot)
 
 
 @router.put("/scheduleset/slots/{slotId}", summary="Change a draft slot (If-Match)")
 @sends_etag
 def update_slot(
-    slotId: uuid.UUID,
-    body: SlotIn,
-    venue: VenueEditor,
-    if_match: IfMatch,
-    response: Response,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    slotId: uuid.UUID, body: SlotIn, venue: VenueEditor, if_match: IfMatch, call: CallDep
 ) -> SlotOut:
+    wanted = _slot_input(body)
     schedule, slot = schedule_sets.update_slot(
-        session, venue, slotId, _slot_input(body), if_match=if_match, now=now, who=who
+        call.session, venue, slotId, wanted, if_match=if_match, now=call.now, who=call.who
     )
-    response.headers["ETag"] = schedule_etag(schedule)
+    call.send_etag(schedule_etag(schedule))
     return _slot_out(slot)
 
 
@@ -151,15 +124,10 @@ def update_slot(
 )
 @sends_etag
 def delete_slot(
-    slotId: uuid.UUID,
-    venue: VenueEditor,
-    if_match: IfMatch,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    slotId: uuid.UUID, venue: VenueEditor, if_match: IfMatch, call: CallDep
 ) -> Response:
     schedule = schedule_sets.delete_slot(
-        session, venue, slotId, if_match=if_match, now=now, who=who
+        call.session, venue, slotId, if_match=if_match, now=call.now, who=call.who
     )
     return Response(status_code=204, headers={"ETag": schedule_etag(schedule)})
 
@@ -170,20 +138,16 @@ def delete_slot(
     dependencies=[Depends(publish_rate_limit)],
 )
 @sends_etag
-def publish_schedule(
-    venue: VenueManager,
-    if_match: IfMatch,
-    response: Response,
-    user: CurrentUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> ScheduleSetOut:
+def publish_schedule(venue: VenueManager, if_match: IfMatch, call: CallDep) -> ScheduleSetOut:
     schedule_sets.publish_schedule(
-        session, venue, if_match=if_match, user_id=user.user_id, now=now, who=who
+        call.session,
+        venue,
+        if_match=if_match,
+        user_id=call.user.user_id,
+        now=call.now,
+        who=call.who,
     )
-    return _schedule_out(session, context, venue, user.user_id, now, response)
+    return _schedule_out(call, venue)
 
 
 @router.post(
@@ -193,40 +157,28 @@ def publish_schedule(
 )
 @sends_etag
 def rollback_schedule(
-    body: RollbackIn,
-    venue: VenueManager,
-    if_match: IfMatch,
-    response: Response,
-    user: CurrentUser,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    body: RollbackIn, venue: VenueManager, if_match: IfMatch, call: CallDep
 ) -> ScheduleSetOut:
     schedule_sets.rollback_schedule(
-        session,
+        call.session,
         venue,
         body.to_version,
         if_match=if_match,
-        user_id=user.user_id,
-        now=now,
-        who=who,
+        user_id=call.user.user_id,
+        now=call.now,
+        who=call.who,
     )
-    return _schedule_out(session, context, venue, user.user_id, now, response)
+    return _schedule_out(call, venue)
 
 
 @router.post("/scheduleset/presence", summary="I am editing the schedule (repeat within ttl)")
-def enter_schedule(
-    venue: VenueEditor, user: CurrentUser, context: ContextDep, session: SessionDep, now: NowDep
-) -> PresenceOut:
-    return announce(session, context, _resource(venue), user.user_id, now)
+def enter_schedule(venue: VenueEditor, call: CallDep) -> PresenceOut:
+    return announce(call, _resource(venue))
 
 
 @router.delete("/scheduleset/presence", status_code=204, summary="I stopped editing")
-def leave_schedule(
-    venue: VenueEditor, user: CurrentUser, context: ContextDep, session: SessionDep
-) -> Response:
-    context.presence.leave(session, _resource(venue), user.user_id)
+def leave_schedule(venue: VenueEditor, call: CallDep) -> Response:
+    withdraw(call, _resource(venue))
     return Response(status_code=204)
 
 
@@ -269,14 +221,7 @@ def list_overrides(
     summary="Start a takeover: a playlist on the venue, a group or a device, over every slot",
     dependencies=[Depends(publish_rate_limit)],
 )
-def start_override(
-    body: OverrideIn,
-    venue: VenueManager,
-    user: CurrentUser,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> OverrideOut:
+def start_override(body: OverrideIn, venue: VenueManager, call: CallDep) -> OverrideOut:
     wanted = overrides.OverrideInput(
         target_type=body.target_type,
         target_id=body.target_id,
@@ -286,25 +231,18 @@ def start_override(
         name=body.name,
     )
     started = overrides.start_override(
-        session, venue, wanted, user_id=user.user_id, now=now, who=who
+        call.session, venue, wanted, user_id=call.user.user_id, now=call.now, who=call.who
     )
-    return _override_out(started, now)
+    return _override_out(started, call.now)
 
 
 @router.post("/overrides/{overrideId}/cancel", summary="Stop a takeover now")
 @raises(ConflictError)
-def cancel_override(
-    overrideId: uuid.UUID,
-    venue: VenueManager,
-    user: CurrentUser,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> OverrideOut:
+def cancel_override(overrideId: uuid.UUID, venue: VenueManager, call: CallDep) -> OverrideOut:
     cancelled = overrides.cancel_override(
-        session, venue, overrideId, user_id=user.user_id, now=now, who=who
+        call.session, venue, overrideId, user_id=call.user.user_id, now=call.now, who=call.who
     )
-    return _override_out(cancelled, now)
+    return _override_out(cancelled, call.now)
 
 
 # -- history and timeline ----------------------------------------------------------------------
@@ -337,12 +275,11 @@ def list_publishes(
 @router.get("/timeline", summary="What a device or group plays over a window of up to 14 days")
 def timeline(
     venue: VenueReader,
-    context: ContextDep,
-    session: SessionDep,
-    now: NowDep,
+    call: CallDep,
     from_utc: Annotated[datetime | None, Query(alias="from")] = None,
     to_utc: Annotated[datetime | None, Query(alias="to")] = None,
     device_id: Annotated[uuid.UUID | None, Query(alias="deviceId")] = None,
     group_id: Annotated[uuid.UUID | None, Query(alias="groupId")] = None,
 ) -> TimelineOut:
-    return timeline_out(session, context, venue, now, (from_utc, to_utc), device_id, group_id)
+    window = (from_utc, to_utc)
+    return timeline_out(call.session, call.context, venue, call.now, window, device_id, group_id)

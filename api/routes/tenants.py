@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.auth import CurrentUser, UserAudit, management_rate_limit
-from api.deps import NowDep, PageQuery, SessionDep
+from api.auth import TenantAdmin, TenantReader, management_rate_limit
+from api.calls import CallDep
+from api.deps import PageQuery, SessionDep
 from api.problems import raises
 from api.schemas import Page
 from api.schemas.tenancy import (
@@ -25,11 +26,9 @@ from api.schemas.tenancy import (
     VenueRolesPut,
 )
 from api.views import user_out
-from signage.auth.policy import authorize_tenant_admin
-from signage.auth.principal import UserPrincipal
 from signage.db.models import AuditEntry
 from signage.enums import UserStatus
-from signage.errors import ConflictError, NotFoundError, PermissionDeniedError
+from signage.errors import ConflictError
 from signage.pagination import paginate
 from signage.tenancy import admin
 
@@ -40,42 +39,19 @@ router = APIRouter(
 )
 
 
-def own_tenant(tenantId: uuid.UUID, user: CurrentUser) -> UserPrincipal:
-    if tenantId != user.tenant_id:
-        raise NotFoundError(f"Tenant {tenantId} was not found.")
-    return user
-
-
-@raises(PermissionDeniedError)
-def tenant_reader(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
-    authorize_tenant_admin(user, read_only=True)
-    return user
-
-
-@raises(PermissionDeniedError)
-def tenant_admin(user: Annotated[UserPrincipal, Depends(own_tenant)]) -> UserPrincipal:
-    authorize_tenant_admin(user)
-    return user
-
-
-Reader = Annotated[UserPrincipal, Depends(tenant_reader)]
-Admin = Annotated[UserPrincipal, Depends(tenant_admin)]
-
-
 # -- venues ------------------------------------------------------------------------------------
 
 
 @router.post("/venues", status_code=201, summary="Create a venue")
-def create_venue(
-    body: VenueIn, user: Admin, session: SessionDep, now: NowDep, who: UserAudit
-) -> VenueOut:
-    venue = admin.create_venue(session, user.tenant_id, _venue_fields(body), now=now, who=who)
+def create_venue(body: VenueIn, user: TenantAdmin, call: CallDep) -> VenueOut:
+    fields = _venue_fields(body)
+    venue = admin.create_venue(call.session, user.tenant_id, fields, now=call.now, who=call.who)
     return VenueOut.model_validate(venue)
 
 
 @router.get("/venues", summary="List venues")
 def list_venues(
-    user: Reader,
+    user: TenantReader,
     session: SessionDep,
     page: PageQuery,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -87,21 +63,14 @@ def list_venues(
 
 
 @router.get("/venues/{venueId}", summary="Get a venue")
-def get_venue(venueId: uuid.UUID, user: Reader, session: SessionDep) -> VenueOut:
+def get_venue(venueId: uuid.UUID, user: TenantReader, session: SessionDep) -> VenueOut:
     return VenueOut.model_validate(admin.get_venue(session, user.tenant_id, venueId))
 
 
 @router.put("/venues/{venueId}", summary="Replace a venue's details")
-def put_venue(
-    venueId: uuid.UUID,
-    body: VenueIn,
-    user: Admin,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> VenueOut:
+def put_venue(venueId: uuid.UUID, body: VenueIn, user: TenantAdmin, call: CallDep) -> VenueOut:
     venue = admin.update_venue(
-        session, user.tenant_id, venueId, _venue_fields(body), now=now, who=who
+        call.session, user.tenant_id, venueId, _venue_fields(body), now=call.now, who=call.who
     )
     return VenueOut.model_validate(venue)
 
@@ -115,9 +84,7 @@ def _venue_fields(body: VenueIn) -> admin.VenueFields:
 
 @router.post("/users", status_code=201, summary="Create a user")
 @raises(ConflictError)
-def create_user(
-    body: UserCreate, user: Admin, session: SessionDep, now: NowDep, who: UserAudit
-) -> UserOut:
+def create_user(body: UserCreate, user: TenantAdmin, call: CallDep) -> UserOut:
     new = admin.NewUser(
         email=body.email,
         display_name=body.display_name,
@@ -126,15 +93,15 @@ def create_user(
         capabilities=frozenset(body.capabilities),
         venue_roles={r.venue_id: r.role for r in body.venue_roles},
     )
-    created = admin.create_user(session, user.tenant_id, new, now=now, who=who)
-    return user_out(admin.view_user(session, created))
+    created = admin.create_user(call.session, user.tenant_id, new, now=call.now, who=call.who)
+    return user_out(admin.view_user(call.session, created))
 
 
 # The people of a tenant (e-mails, roles, last sign-in) are for its admins only (§27.4, §5 "User
 # management"); tenant viewers read venues and content, not who the users are (issue 13).
 @router.get("/users", summary="List users")
 def list_users(
-    user: Admin,
+    user: TenantAdmin,
     session: SessionDep,
     page: PageQuery,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -145,41 +112,29 @@ def list_users(
 
 
 @router.get("/users/{userId}", summary="Get a user")
-def get_user(userId: uuid.UUID, user: Admin, session: SessionDep) -> UserOut:
+def get_user(userId: uuid.UUID, user: TenantAdmin, session: SessionDep) -> UserOut:
     return user_out(admin.view_user(session, admin.get_user(session, user.tenant_id, userId)))
 
 
 @router.patch("/users/{userId}", summary="Change a user's name, status, roles or capabilities")
-def patch_user(
-    userId: uuid.UUID,
-    body: UserPatch,
-    user: Admin,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
-) -> UserOut:
+def patch_user(userId: uuid.UUID, body: UserPatch, user: TenantAdmin, call: CallDep) -> UserOut:
     changes = admin.UserChanges(
         display_name=body.display_name,
         status=body.status,
         tenant_roles=None if body.tenant_roles is None else frozenset(body.tenant_roles),
         capabilities=None if body.capabilities is None else frozenset(body.capabilities),
     )
-    updated = admin.update_user(session, user, userId, changes, now=now, who=who)
-    return user_out(admin.view_user(session, updated))
+    updated = admin.update_user(call.session, user, userId, changes, now=call.now, who=call.who)
+    return user_out(admin.view_user(call.session, updated))
 
 
 @router.put("/users/{userId}/venue-roles", summary="Replace a user's venue roles")
 def put_venue_roles(
-    userId: uuid.UUID,
-    body: VenueRolesPut,
-    user: Admin,
-    session: SessionDep,
-    now: NowDep,
-    who: UserAudit,
+    userId: uuid.UUID, body: VenueRolesPut, user: TenantAdmin, call: CallDep
 ) -> UserOut:
     roles = {r.venue_id: r.role for r in body.venue_roles}
-    updated = admin.set_venue_roles(session, user, userId, roles, now=now, who=who)
-    return user_out(admin.view_user(session, updated))
+    updated = admin.set_venue_roles(call.session, user, userId, roles, now=call.now, who=call.who)
+    return user_out(admin.view_user(call.session, updated))
 
 
 # -- audit -------------------------------------------------------------------------------------
@@ -187,7 +142,7 @@ def put_venue_roles(
 
 @router.get("/audit", summary="The tenant's audit trail, newest first")
 def list_audit(
-    user: Admin,
+    user: TenantAdmin,
     session: SessionDep,
     page: PageQuery,
     action: Annotated[str | None, Query(max_length=64)] = None,

@@ -7,12 +7,17 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from signage.naming import DISPLAY_NAME_MAX
+
 # A name people type and screens show (venues, devices, groups, playlists, takeovers): trimmed,
 # 1-200 characters, no control characters (a newline or a bell in a name breaks every list).
 DisplayName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+        strip_whitespace=True,
+        min_length=1,
+        max_length=DISPLAY_NAME_MAX,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
     ),
 ]
 

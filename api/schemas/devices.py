@@ -161,3 +161,7 @@ class CommandOut(ApiModel):
     expires_at_utc: datetime = Field(validation_alias="expires_at")
     result: dict[str, Any] | None
     error: str | None = Field(validation_alias="error_message")
+    screenshot_url: str | None = Field(
+        default=None,
+        description="CAPTURE_SCREENSHOT that succeeded: a signed GET of the JPEG, valid 15 min",
+    )

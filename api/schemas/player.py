@@ -136,6 +136,20 @@ class CommandResultIn(PlayerModel):
     error: str | None = Field(default=None, max_length=2000)
 
 
+class ScreenshotUploadIn(PlayerModel):
+    """Extension (issue 19 item 3): the size of the JPEG the device made for its open
+    CAPTURE_SCREENSHOT command; the URL it gets accepts exactly that many bytes."""
+
+    size_bytes: int = Field(gt=0, le=2**53, description="The JPEG's exact size in bytes")
+
+
+class ScreenshotUploadOut(ApiModel):
+    upload_url: str = Field(description="PUT the JPEG here, with uploadHeaders, then report")
+    upload_method: str = "PUT"
+    upload_headers: dict[str, str]
+    expires_at_utc: datetime
+
+
 # -- manifest (§27.8.1); documented here, served as pre-rendered JSON -------------------------
 
 

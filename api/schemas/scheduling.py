@@ -12,7 +12,13 @@ from pydantic import Field, model_validator
 from api.schemas.base import ApiModel, DisplayName
 from api.schemas.playlists import EditorOut
 from signage.enums import OverrideTargetType, PublishEventType, SlotTargetType
-from signage.scheduling.model import FallbackSource, ResolutionReason
+from signage.scheduling.model import (
+    ALL_DAYS_MASK,
+    LAST_MINUTE,
+    PRIORITY_LIMIT,
+    FallbackSource,
+    ResolutionReason,
+)
 
 
 class SlotIn(ApiModel):
@@ -23,10 +29,12 @@ class SlotIn(ApiModel):
     target_type: SlotTargetType
     target_id: uuid.UUID
     playlist_id: uuid.UUID
-    days_of_week_mask: int = Field(ge=1, le=127)
-    start_minutes: int = Field(ge=0, le=1439)
-    end_minutes: int = Field(ge=0, le=1439)
-    priority: int = Field(default=0, ge=-1000, le=1000, description="Higher wins (§7)")
+    days_of_week_mask: int = Field(ge=1, le=ALL_DAYS_MASK)
+    start_minutes: int = Field(ge=0, le=LAST_MINUTE)
+    end_minutes: int = Field(ge=0, le=LAST_MINUTE)
+    priority: int = Field(
+        default=0, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT, description="Higher wins (§7)"
+    )
     valid_from_date: date | None = None
     valid_to_date: date | None = None
     enabled: bool = True

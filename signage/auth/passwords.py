@@ -81,4 +81,5 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored_hash: str) -> bool:
+    """Whether a stored hash uses weaker parameters than today's, so a login should re-hash."""
     return HASHER.check_needs_rehash(stored_hash)

@@ -16,7 +16,7 @@ from enum import Enum
 
 from signage.auth.principal import UserPrincipal
 from signage.enums import Capability, VenueRole
-from signage.errors import NotFoundError, PermissionDeniedError
+from signage.errors import NotFoundError, PermissionDeniedError, RoleRequiredError
 
 
 class VenueAction(Enum):
@@ -28,6 +28,7 @@ class VenueAction(Enum):
 
 
 def venue_hidden(venue_id: uuid.UUID) -> NotFoundError:
+    """The 404 for a venue the caller may not see, worded as for one that does not exist (§25.6)."""
     return NotFoundError(f"Venue {venue_id} was not found.")
 
 
@@ -50,7 +51,7 @@ def authorize_venue(principal: UserPrincipal, venue_id: uuid.UUID, action: Venue
         return
     if role is None or role.rank < action.value.rank:
         needed = action.value.value
-        raise PermissionDeniedError(f"This needs the {needed} role at this venue.")
+        raise RoleRequiredError(f"This needs the {needed} role at this venue.", needed=needed)
 
 
 def permits(principal: UserPrincipal, venue_id: uuid.UUID, action: VenueAction) -> bool:
@@ -66,14 +67,16 @@ def authorize_tenant_admin(principal: UserPrincipal, *, read_only: bool = False)
     """Tenant administration (§27.4): admins; tenant viewers may also read."""
     if principal.is_tenant_admin or (read_only and principal.is_tenant_viewer):
         return
-    raise PermissionDeniedError("This needs the TENANT_ADMIN role.")
+    raise RoleRequiredError("This needs the TENANT_ADMIN role.", needed="TENANT_ADMIN")
 
 
 def authorize_shared_library_edit(principal: UserPrincipal) -> None:
     """Changing tenant-scoped (shared) content (§25.4 capability flags)."""
     if principal.is_tenant_admin or Capability.EDIT_SHARED_LIBRARY in principal.capabilities:
         return
-    raise PermissionDeniedError("Changing the shared library needs EDIT_SHARED_LIBRARY.")
+    raise RoleRequiredError(
+        "Changing the shared library needs EDIT_SHARED_LIBRARY.", needed="EDIT_SHARED_LIBRARY"
+    )
 
 
 def authorize_shared_library_read(principal: UserPrincipal) -> None:

@@ -11,9 +11,11 @@ from signage.auth.principal import UserPrincipal
 from signage.db.models import TenantUserRole, User, Venue, VenueUserRole
 from signage.enums import Capability, TenantRole, VenueRole
 from signage.pagination import Page, PageRequest, paginate
+from signage.queries import live, tenant_venues
 
 
 def tenant_roles_of(session: Session, user_id: uuid.UUID) -> frozenset[TenantRole]:
+    """The user's tenant-wide roles (§5)."""
     rows = session.scalars(select(TenantUserRole.role).where(TenantUserRole.user_id == user_id))
     return frozenset(rows)
 
@@ -23,12 +25,13 @@ def venue_roles_of(session: Session, user_id: uuid.UUID) -> dict[uuid.UUID, Venu
     rows = session.execute(
         select(VenueUserRole.venue_id, VenueUserRole.role)
         .join(Venue, Venue.id == VenueUserRole.venue_id)
-        .where(VenueUserRole.user_id == user_id, Venue.deleted_at.is_(None))
+        .where(VenueUserRole.user_id == user_id, live(Venue))
     )
     return {venue_id: role for venue_id, role in rows}
 
 
 def principal_for(session: Session, user: User) -> UserPrincipal:
+    """The user's principal with roles and capabilities read from the database now."""
     return UserPrincipal(
         user_id=user.id,
         tenant_id=user.tenant_id,
@@ -42,9 +45,7 @@ def accessible_venues(
     session: Session, principal: UserPrincipal, page: PageRequest
 ) -> Page[tuple[Venue, str]]:
     """Venues the principal may open, with the role that grants it, ordered by name."""
-    statement = select(Venue).where(
-        Venue.tenant_id == principal.tenant_id, Venue.deleted_at.is_(None)
-    )
+    statement = tenant_venues(principal.tenant_id)
     tenant_wide = principal.is_tenant_admin or principal.is_tenant_viewer
     if not tenant_wide:
         statement = statement.where(Venue.id.in_(list(principal.venue_roles)))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.auth.passwords import hash_password, matching, needs_rehash
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import principal_for
@@ -71,7 +72,7 @@ def login(
         )
         if ok
     ]
-    usable = [account for account in opened if _may_sign_in(session, account)]
+    usable = [account for account in opened if may_sign_in(session, account)]
     if len(usable) > 1:
         return Ambiguous(tuple(session.get_one(Tenant, a.tenant_id) for a in usable))
     if not usable:
@@ -88,7 +89,7 @@ def login(
         audit.AuditAction.LOGIN_SUCCEEDED,
         tenant_id=user.tenant_id,
         now=now,
-        target_type="user",
+        target_type=AuditTarget.USER,
         target_id=user.id,
     )
     return _issue(session, policy, user, family_id=uuid.uuid4(), now=now, ip=who.ip_address)
@@ -131,7 +132,7 @@ def _reject(
             audit.AuditAction.LOGIN_FAILED,
             tenant_id=account.tenant_id if account else None,
             now=now,
-            target_type="user",
+            target_type=AuditTarget.USER,
             target_id=account.id if account else None,
             details={"reason": why, **details},
         )
@@ -153,6 +154,7 @@ def refresh(
     now: datetime,
     who: audit.AuditContext,
 ) -> IssuedTokens | Rejected:
+    """Rotate a refresh token into new tokens; a reused rotated token revokes its family (§25.4)."""
     token = session.scalar(
         select(RefreshToken)
         .where(RefreshToken.token_hash == token_digest(presented))
@@ -169,7 +171,7 @@ def refresh(
             audit.AuditAction.REFRESH_TOKEN_REUSED,
             tenant_id=token.tenant_id,
             now=now,
-            target_type="user",
+            target_type=AuditTarget.USER,
             target_id=token.user_id,
             details={"familyId": str(token.family_id)},
         )
@@ -177,7 +179,7 @@ def refresh(
     if token.status is RefreshTokenStatus.REVOKED or token.expires_at <= now:
         return Rejected("revoked or expired refresh token")
     user = session.get(User, token.user_id)
-    if user is None or not _may_sign_in(session, user):
+    if user is None or not may_sign_in(session, user):
         revoke_family(session, token.family_id, now)
         return Rejected("disabled")
     token.status = RefreshTokenStatus.ROTATED
@@ -200,12 +202,13 @@ def logout(session: Session, *, presented: str, now: datetime, who: audit.AuditC
         audit.AuditAction.LOGOUT,
         tenant_id=token.tenant_id,
         now=now,
-        target_type="user",
+        target_type=AuditTarget.USER,
         target_id=token.user_id,
     )
 
 
 def revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None:
+    """Revoke every refresh token descended from one sign-in."""
     session.execute(
         update(RefreshToken)
         .where(
@@ -217,6 +220,7 @@ def revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None
 
 
 def revoke_all_for_user(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """Revoke the user's refresh tokens and end their access tokens (every session signs out)."""
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.status == RefreshTokenStatus.ACTIVE)
@@ -260,7 +264,7 @@ def token_is_current(token_epoch: int, current_epoch: int | None) -> bool:
     return current_epoch is not None and token_epoch >= current_epoch
 
 
-def _may_sign_in(session: Session, user: User) -> bool:
+def may_sign_in(session: Session, user: User) -> bool:
     tenant = session.get(Tenant, user.tenant_id)
     return (
         user.status is UserStatus.ACTIVE

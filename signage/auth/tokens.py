@@ -77,6 +77,8 @@ def issue_access_token(
     lifetime: timedelta,
     session_id: uuid.UUID | None = None,
 ) -> tuple[str, datetime]:
+    """A signed access JWT for the user and its expiry; venue roles inline unless there are too
+    many."""
     expires_at = now + lifetime
     inline = len(venue_roles) <= MAX_INLINE_VENUE_ROLES
     claims: dict[str, Any] = {
@@ -106,6 +108,7 @@ def issue_device_token(
     now: datetime,
     lifetime: timedelta,
 ) -> tuple[str, datetime]:
+    """A signed device JWT naming device, venue and tenant, and its expiry (§25.7)."""
     expires_at = now + lifetime
     claims = {
         "typ": DEVICE_TYPE,
@@ -117,6 +120,7 @@ def issue_device_token(
 
 
 def decode_access_token(key: SigningKey, token: str, now: datetime) -> AccessClaims:
+    """The claims of a valid access token; AuthenticationError for anything else."""
     claims = _decode(key, token, now, expected_type=ACCESS_TYPE)
     try:
         venue_claim = claims["v_roles"]
@@ -150,6 +154,7 @@ def _session_epoch(claims: dict[str, Any]) -> int:
 
 
 def decode_device_token(key: SigningKey, token: str, now: datetime) -> DeviceClaims:
+    """The claims of a valid device token; AuthenticationError for anything else."""
     claims = _decode(key, token, now, expected_type=DEVICE_TYPE)
     try:
         return DeviceClaims(
@@ -227,6 +232,7 @@ class TokenPolicy:
 
 
 def token_policy(settings: Settings) -> TokenPolicy:
+    """Signing key and token lifetimes as the settings configure them."""
     return TokenPolicy(
         key=SigningKey(settings.jwt_secret_value(), settings.jwt_issuer, settings.jwt_audience),
         access_lifetime=timedelta(minutes=settings.access_token_minutes),

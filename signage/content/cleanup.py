@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from signage.content.ingestion import mark_failed
 from signage.db.models import Asset, PlaylistItem, PlaylistPublishedItem, UploadSession
+from signage.devices import screenshots
 from signage.enums import AssetFailureReason, AssetStatus, UploadSessionStatus
 from signage.storage.base import ObjectStorage
 
@@ -31,15 +32,18 @@ class CleanupReport:
     failed_purged: int
     sessions_removed: int
     uploads_retired: int = 0
+    screenshots_purged: int = 0
 
 
 def run_cleanup(session: Session, storage: ObjectStorage, now: datetime) -> CleanupReport:
+    """One pass of §13.5 timeouts and purges; what each step did."""
     return CleanupReport(
         uploads_timed_out=time_out_uploads(session, storage, now),
         processing_timed_out=time_out_processing(session, now),
         failed_purged=purge_failed(session, storage, now),
         sessions_removed=remove_stale_sessions(session, now),
         uploads_retired=retire_finished_uploads(session, storage, now),
+        screenshots_purged=screenshots.purge_old(session, storage, now),
     )
 
 

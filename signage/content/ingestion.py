@@ -13,11 +13,11 @@ import logging
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from signage.db.engine import Database
@@ -25,6 +25,7 @@ from signage.db.models import Asset, UploadSession
 from signage.enums import AssetFailureReason, AssetStatus
 from signage.media.ingest import Inspection, inspect_upload
 from signage.media.rules import MediaLimits, MediaVerdict
+from signage.queries import live
 from signage.storage.base import ObjectNotFoundError, ObjectStorage, StorageError
 from signage.storage.keys import asset_thumbnail_key
 
@@ -42,15 +43,40 @@ SERVER_FAULT_DETAIL = (
 )
 
 
-def processing_asset_ids(session: Session, limit: int = 100) -> list[uuid.UUID]:
-    """Assets waiting for ingestion, oldest first (what the sensor launches runs for)."""
-    return list(
-        session.scalars(
-            select(Asset.id)
-            .where(Asset.status == AssetStatus.PROCESSING, Asset.deleted_at.is_(None))
-            .order_by(Asset.processing_started_at)
-            .limit(limit)
-        )
+# The API announces every completed upload on this PostgreSQL channel (NOTIFY, delivered at
+# commit); the warm ingestion worker LISTENs on it, so it starts within milliseconds instead of
+# polling (pipelines.ingestion_worker).
+INGESTION_CHANNEL = "signage_ingestion"
+# Assets younger than this belong to the warm worker; older ones to the sensor's one-run-per-
+# asset backstop (a worker that died or is not running). Long enough that a worker busy with a
+# batch of videos is not raced by a second process on a 2-core machine; short enough that a
+# lost asset waits half a minute, not the hourly cleanup (docs/architecture.md, Ingestion).
+BACKSTOP_AFTER = timedelta(seconds=30)
+
+
+def processing_asset_ids(
+    session: Session,
+    limit: int = 100,
+    *,
+    started_before: datetime | None = None,
+    started_since: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Assets waiting for ingestion, oldest first; `started_before`/`started_since` bound when
+    their processing started (the sensor takes the old ones, the worker the young ones)."""
+    query = select(Asset.id).where(Asset.status == AssetStatus.PROCESSING, live(Asset))
+    if started_before is not None:
+        query = query.where(Asset.processing_started_at < started_before)
+    if started_since is not None:
+        query = query.where(Asset.processing_started_at >= started_since)
+    return list(session.scalars(query.order_by(Asset.processing_started_at).limit(limit)))
+
+
+def announce_processing(session: Session, asset_id: uuid.UUID) -> None:
+    """Tell a listening ingestion worker that `asset_id` waits; delivered when the session's
+    transaction commits, so the worker never looks before the asset reads PROCESSING."""
+    session.execute(
+        text("SELECT pg_notify(:channel, :asset_id)"),
+        {"channel": INGESTION_CHANNEL, "asset_id": str(asset_id)},
     )
 
 
@@ -148,6 +174,7 @@ def fault_detail(fault: Exception) -> str:
 def mark_failed(
     asset: Asset, reason: AssetFailureReason, detail: str | None, now: datetime
 ) -> None:
+    """Mark the asset FAILED with a reason and a readable detail (§13.4)."""
     asset.status = AssetStatus.FAILED
     asset.failure_reason = reason
     asset.failure_detail = detail or MediaVerdict.reject(reason).detail

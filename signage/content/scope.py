@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from signage.db.models import Asset, Playlist, UploadSession
 from signage.enums import ContentScope
+from signage.queries import live
 
 # Assets and playlists carry the same scope columns (§6 Content Scope, §26.6-26.7).
 Scoped = type[Asset] | type[Playlist]
@@ -51,6 +52,6 @@ def scope_of(
     another tenant's id reveals nothing). Deleted assets and playlists are not found."""
     query = select(model.scope_venue_id).where(model.id == row_id, model.tenant_id == tenant_id)
     if model is Asset or model is Playlist:
-        query = query.where(model.deleted_at.is_(None))
+        query = query.where(live(model))
     found = session.execute(query).first()
     return None if found is None else LibraryScope(tenant_id, found.scope_venue_id)

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
+from signage.content.ingestion import announce_processing
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, UploadSession
 from signage.enums import AssetStatus, AssetType, UploadSessionStatus
@@ -110,7 +112,7 @@ def start_upload(
         audit.AuditAction.ASSET_UPLOAD_STARTED,
         tenant_id=scope.tenant_id,
         now=now,
-        target_type="asset",
+        target_type=AuditTarget.ASSET,
         target_id=asset_id,
         details={"fileName": display_name, "sizeBytes": request.file_size_bytes},
     )
@@ -153,13 +155,14 @@ def complete_upload(
     asset = session.get_one(Asset, upload.asset_id, with_for_update=True)
     upload.status, upload.completed_at = UploadSessionStatus.COMPLETED, now
     asset.status, asset.processing_started_at = AssetStatus.PROCESSING, now
+    announce_processing(session, asset.id)  # the warm ingestion worker starts at the commit
     audit.record(
         session,
         who,
         audit.AuditAction.ASSET_UPLOAD_COMPLETED,
         tenant_id=scope.tenant_id,
         now=now,
-        target_type="asset",
+        target_type=AuditTarget.ASSET,
         target_id=asset.id,
         details={"storedBytes": stored.size},
     )

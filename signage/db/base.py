@@ -21,6 +21,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware in UTC (column defaults)."""
     return datetime.now(UTC)
 
 

@@ -57,6 +57,7 @@ PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """A PostgreSQL engine with the platform's pool sizes and timeouts."""
     engine = create_engine(
         url,
         pool_size=pool_size,

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.auth.principal import DevicePrincipal
 from signage.db.models import Device, DeviceCommand
 from signage.enums import CommandStatus, CommandType
@@ -58,6 +59,7 @@ def issue(
     now: datetime,
     who: audit.AuditContext,
 ) -> DeviceCommand:
+    """Queue a validated command for the device, audited (§18); delivered on its next poll."""
     command = DeviceCommand(
         tenant_id=device.tenant_id,
         venue_id=device.venue_id,
@@ -76,7 +78,7 @@ def issue(
         audit.AuditAction.COMMAND_ISSUED,
         tenant_id=device.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.id,
         details={"commandId": str(command.id), "type": command_type.value},
     )
@@ -86,6 +88,7 @@ def issue(
 def history(
     session: Session, device: Device, page: PageRequest, now: datetime
 ) -> Page[DeviceCommand]:
+    """A page of the device's commands, newest first, overdue ones expired first."""
     expire_overdue(session, now, device_id=device.id)
     statement = select(DeviceCommand).where(DeviceCommand.device_id == device.id)
     return paginate(
@@ -158,7 +161,7 @@ def record_result(
         audit.AuditAction.COMMAND_RESULT,
         tenant_id=command.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.device_id,
         details={"commandId": str(command.id), "status": outcome.value},
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.db.models import Device, DeviceEvent, DeviceHeartbeat
@@ -97,7 +97,17 @@ def status_changes(
 
 def recent_changes(session: Session, device: Device, now: datetime) -> list[StatusChange]:
     """The device's status changes over the last `HEARTBEAT_WINDOW`, newest first."""
-    rows = session.execute(
+    beats = [Beat(*row) for row in session.execute(heartbeat_window(device, now))]
+    return status_changes(beats, now)[:MAX_CHANGES]
+
+
+def heartbeat_window(
+    device: Device, now: datetime
+) -> Select[datetime, PlayerState | None, str | None, bool | None]:
+    """The device's heartbeats of the last `HEARTBEAT_WINDOW`, newest first. Bounded on both
+    sides in receive time, so only the day partitions the window covers are read (the days
+    created ahead and the default partition are not)."""
+    return (
         select(
             DeviceHeartbeat.received_at,
             DeviceHeartbeat.state,
@@ -108,12 +118,11 @@ def recent_changes(session: Session, device: Device, now: datetime) -> list[Stat
             DeviceHeartbeat.device_id == device.id,
             DeviceHeartbeat.venue_id == device.venue_id,
             DeviceHeartbeat.received_at >= now - HEARTBEAT_WINDOW,
+            DeviceHeartbeat.received_at <= now,
         )
         .order_by(DeviceHeartbeat.received_at.desc())  # a busy day keeps its newest beats
         .limit(MAX_HEARTBEATS)
     )
-    beats = [Beat(*row) for row in rows]
-    return status_changes(beats, now)[:MAX_CHANGES]
 
 
 def recent_events(

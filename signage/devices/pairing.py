@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.auth.policy import VenueAction, permits
 from signage.auth.principal import UserPrincipal
 from signage.auth.tokens import TokenPolicy, new_opaque_token, token_digest
@@ -84,6 +85,7 @@ class PairingState:
 
 
 def display_code(code: str) -> str:
+    """The pairing code as screens show it, ABCD-EFGH."""
     return f"{code[:4]}-{code[4:]}"
 
 
@@ -100,6 +102,7 @@ def start(
     app_version: str | None,
     now: datetime,
 ) -> StartedPairing:
+    """A new pending pairing with a fresh unique code and the secret only the screen holds (§8)."""
     secret = new_opaque_token()
     for _ in range(5):  # a live-code collision is astronomically rare; retry anyway
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -128,6 +131,7 @@ def status(
     secret: str,
     now: datetime,
 ) -> PairingState:
+    """Where the screen's pairing stands; once claimed, hands out the device token once."""
     pairing = session.scalar(
         select(DevicePairing).where(DevicePairing.id == pairing_id).with_for_update()
     )
@@ -153,6 +157,7 @@ def claim(
     now: datetime,
     who: audit.AuditContext,
 ) -> Device:
+    """Pair the screen showing `code` to the venue as a new device, audited (§8)."""
     pairing = session.scalar(
         select(DevicePairing)
         .where(
@@ -199,7 +204,7 @@ def claim(
         audit.AuditAction.DEVICE_PAIRED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.id,
         details={
             "venueId": str(venue.id),

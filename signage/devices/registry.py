@@ -10,6 +10,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.concurrency import etag_for, require_if_match
 from signage.db.integrity import unique_or_conflict
 from signage.db.models import Device, DeviceGroup, DeviceStatus, Venue
@@ -64,6 +65,7 @@ class DeviceChanges:
 
 
 def is_online(status: DeviceStatus | None, now: datetime) -> bool:
+    """Whether the device's last heartbeat is recent enough to count as online."""
     heartbeat = status.last_heartbeat_at if status else None
     return heartbeat is not None and now - heartbeat <= ONLINE_WITHIN
 
@@ -71,6 +73,7 @@ def is_online(status: DeviceStatus | None, now: datetime) -> bool:
 def list_devices(
     session: Session, venue: Venue, filters: DeviceFilters, page: PageRequest, now: datetime
 ) -> Page[DeviceView]:
+    """A page of the venue's live devices with their status, filtered as asked."""
     statement = _devices_of(venue)
     if filters.group_id:
         statement = statement.where(Device.primary_group_id == filters.group_id)
@@ -89,6 +92,7 @@ def list_devices(
 
 
 def get_device(session: Session, venue: Venue, device_id: uuid.UUID, now: datetime) -> DeviceView:
+    """A live device of the venue with its status, or NotFoundError."""
     device = session.scalar(_devices_of(venue).where(Device.id == device_id))
     if device is None:
         raise NotFoundError(f"Device {device_id} was not found.")
@@ -105,6 +109,7 @@ def update_device(
     now: datetime,
     who: audit.AuditContext,
 ) -> DeviceView:
+    """Apply the sent fields under If-Match, bump the venue's epoch and audit the change."""
     view = get_device(session, venue, device_id, now)
     require_if_match(if_match, view.etag)
     _validate_changes(session, venue, changes)
@@ -119,7 +124,7 @@ def update_device(
         audit.AuditAction.DEVICE_UPDATED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.id,
         details={"fields": sorted(changes.sent)},
     )
@@ -139,9 +144,10 @@ def move_device(
     """Reassign a device to another venue of its tenant (§25.1: devices stay unless an admin
     reassigns them; issue 15 item 6). The caller has checked TENANT_ADMIN and found both venues
     in its tenant. Identity, name, settings and history stay with the device; its group was the
-    old venue's, so it has none. Its token is revoked: the screen shows a pairing code at its
-    next request, and claiming it in the new venue reuses this device (signage.devices.pairing:
-    a device with the hardware id in the claiming venue is kept)."""
+    old venue's, so it has none. The move is silent: the screen's token keeps working and now
+    acts in the new venue, and its next manifest poll hands over a token for the new venue that
+    ends the old one at first use (signage.devices.tokens). A screen that was reset meanwhile is
+    claimed in the new venue by its code and stays this device (signage.devices.pairing)."""
     device = get_device(session, venue, device_id, now).device
     if to_venue.id == venue.id or to_venue.tenant_id != venue.tenant_id:
         raise ValidationFailedError(
@@ -154,7 +160,7 @@ def move_device(
     session.execute(
         update(DeviceStatus).where(DeviceStatus.device_id == device.id).values(venue_id=to_venue.id)
     )
-    tokens.revoke_for_device(session, device.id, now)
+    tokens.forget_cached_checks(session)
     for moved in sorted((venue.id, to_venue.id)):  # both venues' screens change (§26.9)
         bump_venue_epoch(session, moved, now)
     audit.record(
@@ -163,7 +169,7 @@ def move_device(
         audit.AuditAction.DEVICE_MOVED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.id,
         details={"fromVenueId": str(venue.id), "toVenueId": str(to_venue.id)},
     )
@@ -202,7 +208,7 @@ def retire_device(
         audit.AuditAction.DEVICE_REMOVED,
         tenant_id=device.tenant_id,
         now=now,
-        target_type="device",
+        target_type=AuditTarget.DEVICE,
         target_id=device.id,
         details=details,
     )
@@ -212,6 +218,7 @@ def retire_device(
 
 
 def list_groups(session: Session, venue: Venue, page: PageRequest) -> Page[DeviceGroup]:
+    """A page of the venue's device groups by name."""
     statement = select(DeviceGroup).where(DeviceGroup.venue_id == venue.id)
     return paginate(
         session, statement, [DeviceGroup.name, DeviceGroup.id], page, parse=[str, uuid.UUID]
@@ -219,6 +226,7 @@ def list_groups(session: Session, venue: Venue, page: PageRequest) -> Page[Devic
 
 
 def get_group(session: Session, venue: Venue, group_id: uuid.UUID) -> DeviceGroup:
+    """A group of the venue, or NotFoundError."""
     group = session.scalar(
         select(DeviceGroup).where(DeviceGroup.id == group_id, DeviceGroup.venue_id == venue.id)
     )
@@ -230,6 +238,7 @@ def get_group(session: Session, venue: Venue, group_id: uuid.UUID) -> DeviceGrou
 def create_group(
     session: Session, venue: Venue, name: str, *, now: datetime, who: audit.AuditContext
 ) -> DeviceGroup:
+    """A new group in the venue with a name unique there, audited."""
     group = DeviceGroup(tenant_id=venue.tenant_id, venue_id=venue.id)
     _save_group(session, group, name)
     audit.record(
@@ -238,7 +247,7 @@ def create_group(
         audit.AuditAction.GROUP_CREATED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="group",
+        target_type=AuditTarget.GROUP,
         target_id=group.id,
         details={"name": group.name},
     )
@@ -254,6 +263,7 @@ def rename_group(
     now: datetime,
     who: audit.AuditContext,
 ) -> DeviceGroup:
+    """Rename a group of the venue (unique there), audited."""
     group = get_group(session, venue, group_id)
     _save_group(session, group, name)
     audit.record(
@@ -262,7 +272,7 @@ def rename_group(
         audit.AuditAction.GROUP_UPDATED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="group",
+        target_type=AuditTarget.GROUP,
         target_id=group.id,
         details={"name": group.name},
     )
@@ -287,7 +297,7 @@ def delete_group(
         audit.AuditAction.GROUP_DELETED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="group",
+        target_type=AuditTarget.GROUP,
         target_id=group_id,
     )
 

@@ -1,10 +1,15 @@
 """Device tokens (§25.3, §25.7): a JWT the player presents, plus a hashed record per token so
-removing a device, moving it to another venue or disabling its tenant revokes it at once.
+removing a device or disabling its tenant revokes it at once.
 
 Tokens rotate (§25.7 "rotating tokens with renewal", issue 15 item 1): a token within its
 renewal window is given a successor on the device's manifest poll. The presented token stays
 valid until the successor is first used, so a device that loses the answer is not locked out;
 that first use revokes every older token of the device.
+
+A device moved to another venue (§25.1, issue 15 item 6) keeps its token: the token names the
+device, and the device row says where it is now, so the screen carries on without a pairing
+code. Its token's venue claim is then stale, which makes it due for renewal: the next manifest
+poll hands over a token for the new venue, and its first use ends the old one.
 """
 
 from __future__ import annotations
@@ -49,10 +54,11 @@ def renew(
     None. The presented token stays active; a successor offered earlier and never used (the
     device lost that answer) is replaced, so a device has at most two live tokens."""
     claims = decode_device_token(policy.key, presented, now)
-    if not renewal_due(claims.expires_at, now, policy.device_renewal_window):
-        return None
     device = session.get(Device, claims.device_id)
     if device is None:
+        return None
+    moved = device.venue_id != claims.venue_id
+    if not moved and not renewal_due(claims.expires_at, now, policy.device_renewal_window):
         return None
     # Never used (a used successor would have revoked `presented`), so never cached: no
     # revocation epoch bump is needed.
@@ -90,8 +96,15 @@ REVOKED_FLAG = "device_tokens_revoked"
 
 
 def revoke_for_device(session: Session, device_id: uuid.UUID, now: datetime) -> None:
+    """Revoke the device's active tokens; the API's token cache forgets them after the commit."""
     session.info[REVOKED_FLAG] = True
     _revoke_active(session, device_id, now)
+
+
+def forget_cached_checks(session: Session) -> None:
+    """Once this transaction commits, token checks cached by API processes are redone (a moved
+    device's cached check names its old venue)."""
+    session.info[REVOKED_FLAG] = True
 
 
 def _revoke_predecessors(
@@ -153,9 +166,9 @@ def authenticate(
         token_status is not DeviceTokenStatus.ACTIVE
         or device_status is not DeviceLifecycle.ACTIVE
         or tenant_status is not TenantStatus.ACTIVE
-        or venue_id != claims.venue_id
     ):
         raise AuthenticationError("The device token has been revoked; pair the device again.")
     if supersedes_older:
         _revoke_predecessors(session, claims.device_id, issued_at, now)
-    return DevicePrincipal(claims.device_id, claims.venue_id, claims.tenant_id)
+    # The device's venue, not the token's: a moved device plays its new venue at once (module doc).
+    return DevicePrincipal(claims.device_id, venue_id, claims.tenant_id)

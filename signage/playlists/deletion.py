@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.content.scope import LibraryScope
 from signage.db.models import (
     SchedulePublishedSlot,
@@ -26,6 +27,7 @@ from signage.db.models import (
 from signage.epochs import bump_venues_playing
 from signage.errors import ConflictError
 from signage.playlists.drafts import get_playlist
+from signage.queries import live
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class PlaylistUse:
 
 def uses_of(session: Session, playlist_id: uuid.UUID, now: datetime) -> list[PlaylistUse]:
     """Every live use of the playlist, in its tenant's venues that still exist."""
-    venue = select(Venue.id, Venue.name).where(Venue.deleted_at.is_(None)).subquery()
+    venue = select(Venue.id, Venue.name).where(live(Venue)).subquery()
     published = (
         select(venue.c.id, venue.c.name)
         .join(VenueScheduleSet, VenueScheduleSet.venue_id == venue.c.id)
@@ -67,7 +69,7 @@ def uses_of(session: Session, playlist_id: uuid.UUID, now: datetime) -> list[Pla
         .distinct()
     )
     fallback = select(Venue.id, Venue.name).where(
-        Venue.fallback_playlist_id == playlist_id, Venue.deleted_at.is_(None)
+        Venue.fallback_playlist_id == playlist_id, live(Venue)
     )
     overrides = (
         select(venue.c.id, venue.c.name, VenueOverride.id)
@@ -87,6 +89,7 @@ def uses_of(session: Session, playlist_id: uuid.UUID, now: datetime) -> list[Pla
 
 
 def in_use_error(uses: list[PlaylistUse]) -> ConflictError:
+    """The 409 that names where a playlist is still used."""
     where = "; ".join(f"{u.kind.lower().replace('_', ' ')} at {u.venue_name}" for u in uses)
     return ConflictError(
         f"This playlist is in use ({where}); take it out of those first.",
@@ -118,7 +121,7 @@ def delete_playlist(
         audit.AuditAction.PLAYLIST_DELETED,
         tenant_id=playlist.tenant_id,
         now=now,
-        target_type="playlist",
+        target_type=AuditTarget.PLAYLIST,
         target_id=playlist.id,
         details={"name": playlist.name},
     )

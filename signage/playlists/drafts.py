@@ -16,12 +16,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.concurrency import etag_for, require_if_match
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, Playlist, PlaylistItem
 from signage.enums import AssetType, ContentScope
 from signage.errors import NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
+from signage.queries import contains, live, visible_to
 
 MAX_ITEMS = 500
 MIN_IMAGE_SECONDS = 1
@@ -38,6 +40,7 @@ class ItemInput:
 
 
 def playlist_etag(playlist: Playlist) -> str:
+    """The playlist's ETag: its draft version (§16)."""
     return etag_for("playlist", playlist.draft_version)
 
 
@@ -50,12 +53,11 @@ def list_playlists(
     only: ContentScope | None = None,
 ) -> Page[Playlist]:
     """`only`: §27.1's `?scope=TENANT|VENUE` filter (issue 15 item 16)."""
-    statement = select(Playlist).where(scope.sees(Playlist), Playlist.deleted_at.is_(None))
+    statement = select(Playlist).where(visible_to(scope, Playlist))
     if only is not None:
         statement = statement.where(Playlist.scope_type == only)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(Playlist.name.ilike(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains(Playlist.name, q))
     return paginate(
         session,
         statement,
@@ -67,6 +69,7 @@ def list_playlists(
 
 
 def item_counts(session: Session, playlist_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many draft items each playlist has."""
     rows = session.execute(
         select(PlaylistItem.playlist_id, func.count())
         .where(PlaylistItem.playlist_id.in_(playlist_ids))
@@ -84,6 +87,7 @@ def create_playlist(
     now: datetime,
     who: audit.AuditContext,
 ) -> Playlist:
+    """A new empty playlist in the scope, audited."""
     playlist = Playlist(
         tenant_id=scope.tenant_id,
         scope_type=scope.scope_type,
@@ -104,9 +108,7 @@ def get_playlist(
 ) -> Playlist:
     """A playlist the scope may read; with for_update, one it may change, locked."""
     condition = scope.owns(Playlist) if for_update else scope.sees(Playlist)
-    statement = select(Playlist).where(
-        Playlist.id == playlist_id, condition, Playlist.deleted_at.is_(None)
-    )
+    statement = select(Playlist).where(Playlist.id == playlist_id, condition, live(Playlist))
     playlist = session.scalar(statement.with_for_update() if for_update else statement)
     if playlist is None:
         raise NotFoundError(f"Playlist {playlist_id} was not found.")
@@ -118,13 +120,12 @@ def visible_playlist(
 ) -> Playlist | None:
     """The playlist if `scope` may use it (a venue: shared or its own), else None."""
     return session.scalar(
-        select(Playlist).where(
-            Playlist.id == playlist_id, scope.sees(Playlist), Playlist.deleted_at.is_(None)
-        )
+        select(Playlist).where(Playlist.id == playlist_id, visible_to(scope, Playlist))
     )
 
 
 def draft_items(session: Session, playlist_id: uuid.UUID) -> list[tuple[PlaylistItem, Asset]]:
+    """The draft's items in order, each with its asset."""
     rows = session.execute(
         select(PlaylistItem, Asset)
         .join(Asset, Asset.id == PlaylistItem.asset_id)
@@ -210,6 +211,7 @@ def rename_playlist(
     now: datetime,
     who: audit.AuditContext,
 ) -> Playlist:
+    """Rename the scope's own playlist under If-Match, audited."""
     playlist = get_playlist(session, scope, playlist_id, for_update=True)
     require_if_match(if_match, playlist_etag(playlist))
     playlist.name = name.strip()
@@ -233,9 +235,7 @@ def _validated_assets(
     assets = {
         asset.id: asset
         for asset in session.scalars(
-            select(Asset).where(
-                Asset.id.in_(wanted), visible.sees(Asset), Asset.deleted_at.is_(None)
-            )
+            select(Asset).where(Asset.id.in_(wanted), visible.sees(Asset), live(Asset))
         )
     }
     errors = [
@@ -282,7 +282,7 @@ def _audit(
         action,
         tenant_id=playlist.tenant_id,
         now=now,
-        target_type="playlist",
+        target_type=AuditTarget.PLAYLIST,
         target_id=playlist.id,
         details=details,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.concurrency import require_if_match
 from signage.content.scope import LibraryScope
 from signage.db.models import Asset, Playlist, PlaylistPublished, PlaylistPublishedItem
@@ -23,7 +25,13 @@ from signage.enums import AssetStatus, PublishEventType, PublishSource
 from signage.epochs import bump_venues_playing
 from signage.errors import NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
-from signage.playlists.drafts import draft_items, get_playlist, playlist_etag
+from signage.playlists.drafts import (
+    ItemInput,
+    draft_items,
+    get_playlist,
+    playlist_etag,
+    replace_items,
+)
 from signage.publish_history import Publication, record_publish
 
 
@@ -92,6 +100,81 @@ def rollback_playlist(
     )
 
 
+@dataclass(frozen=True)
+class DraftStanding:
+    """How a playlist's draft stands against what plays (issue 19 items 1-2): whether
+    publishing it would change anything, could succeed at all, or would undo a rollback."""
+
+    live_version: int | None
+    rolled_back_to: int | None  # the live version is a rollback to this one
+    unchanged: bool  # publishing would copy exactly what plays (a new, identical version)
+    empty: bool  # no enabled item: a publish is refused (§15)
+    not_ready: tuple[str, ...]  # names of items whose asset is not READY (§27.10)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why publishing now would mean nothing or fail, in words; None when it would not."""
+        if self.empty:
+            return "Add an item first: a playlist with nothing to show cannot be published."
+        if self.unchanged:
+            return "Nothing to publish: screens already play this draft."
+        if self.not_ready:
+            return f"Waiting for {', '.join(self.not_ready)} to be ready."
+        return None
+
+    @property
+    def undoes_rollback(self) -> bool:
+        """Publishing this draft would replace the rollback that is live (issue 19 item 1)."""
+        return self.rolled_back_to is not None and not self.unchanged
+
+
+def draft_standing(session: Session, playlist: Playlist) -> DraftStanding:
+    """Compare what a publish would copy (the enabled items, §15) with the live version."""
+    enabled = [(item, asset) for item, asset in draft_items(session, playlist.id) if item.enabled]
+    live_version = playlist.published_version
+    live = [] if live_version is None else snapshot_items(session, playlist.id, live_version)
+    would_publish = [(item.asset_id, item.duration_seconds) for item, _ in enabled]
+    return DraftStanding(
+        live_version=live_version,
+        rolled_back_to=_rolled_back_to(session, playlist),
+        unchanged=live_version is not None
+        and would_publish == [(item.asset_id, item.duration_seconds) for item in live],
+        empty=not enabled,
+        not_ready=tuple(asset.display_name for _, asset in enabled if not _playable(asset)),
+    )
+
+
+def _rolled_back_to(session: Session, playlist: Playlist) -> int | None:
+    if playlist.published_version is None:
+        return None
+    return session.scalar(
+        select(PlaylistPublished.rolled_back_to_version).where(
+            PlaylistPublished.playlist_id == playlist.id,
+            PlaylistPublished.published_version == playlist.published_version,
+        )
+    )
+
+
+def discard_draft(
+    session: Session,
+    scope: LibraryScope,
+    playlist_id: uuid.UUID,
+    *,
+    if_match: str | None,
+    now: datetime,
+    who: audit.AuditContext,
+) -> Playlist:
+    """The draft's items become the live version's again, as a draft change under If-Match
+    (issue 19 item 1: after a rollback the draft still holds what was rolled back)."""
+    playlist = get_playlist(session, scope, playlist_id, for_update=True)
+    require_if_match(if_match, playlist_etag(playlist))
+    if playlist.published_version is None:
+        raise ValidationFailedError("This playlist was never published: there is no live version.")
+    live = snapshot_items(session, playlist.id, playlist.published_version)
+    items = [ItemInput(item.asset_id, item.duration_seconds) for item in live]
+    return replace_items(session, scope, playlist_id, items, if_match=if_match, now=now, who=who)
+
+
 def published_versions(session: Session, playlist: Playlist) -> list[PlaylistPublished]:
     """The playlist's publish history, newest first."""
     return list(
@@ -115,6 +198,7 @@ def page_of_versions(
 def snapshot_items(
     session: Session, playlist_id: uuid.UUID, version: int
 ) -> list[PlaylistPublishedItem]:
+    """The items of one published version, in order."""
     return list(
         session.scalars(
             select(PlaylistPublishedItem)
@@ -142,13 +226,17 @@ def _require_publishable(items: Sequence[tuple[Any, Asset]]) -> None:
             "message": "the asset is not READY",
         }
         for index, (_, asset) in enumerate(items)
-        if asset.status is not AssetStatus.READY or asset.deleted_at is not None
+        if not _playable(asset)
     ]
     if offending:
         raise ValidationFailedError(
             "Every item's asset must be READY before the playlist is published.",
             errors=offending,
         )
+
+
+def _playable(asset: Asset) -> bool:
+    return asset.status is AssetStatus.READY and asset.deleted_at is None
 
 
 def _new_version(
@@ -204,7 +292,7 @@ def _new_version(
         type=event,
         entity_id=playlist.id,
         snapshot=snapshot,
-        audit_target=("playlist", playlist.id),
+        audit_target=(AuditTarget.PLAYLIST, playlist.id),
         from_version=previous,
         to_version=version,
     )

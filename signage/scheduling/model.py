@@ -21,6 +21,9 @@ RuleId: TypeAlias = str | uuid.UUID
 MINUTES_PER_DAY = 1440
 LAST_MINUTE = MINUTES_PER_DAY - 1
 ALL_DAYS_MASK = 0b111_1111  # bit 0 = Monday ... bit 6 = Sunday
+# A slot's priority is a whole number from -PRIORITY_LIMIT to PRIORITY_LIMIT, higher wins (§7).
+# These bounds are the only copy: the /v1 schema and the web app's form read them from here.
+PRIORITY_LIMIT = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.content.scope import LibraryScope
 from signage.db.models import Device, DeviceGroup, Venue, VenueOverride
 from signage.enums import OverrideTargetType, PublishEventType
@@ -48,6 +49,7 @@ def start_override(
     now: datetime,
     who: audit.AuditContext,
 ) -> VenueOverride:
+    """Start a takeover now or later on the venue, a group or a screen, audited (§2)."""
     starts_at = max(wanted.starts_at or now, now)
     target_id = venue.id if wanted.target_type is OverrideTargetType.VENUE else wanted.target_id
     _validate(session, venue, wanted, target_id, starts_at)
@@ -103,6 +105,7 @@ def cancel_override(
 def list_overrides(
     session: Session, venue_id: uuid.UUID, now: datetime, *, include_over: bool = False
 ) -> list[VenueOverride]:
+    """The venue's takeovers, newest first; past ones only when asked."""
     statement = select(VenueOverride).where(VenueOverride.venue_id == venue_id)
     if not include_over:
         statement = statement.where(_not_over(now))
@@ -133,6 +136,7 @@ def override_rules(session: Session, venue_id: uuid.UUID, now: datetime) -> list
 
 
 def override_rule(override: VenueOverride) -> OverrideRule:
+    """The takeover in the resolver's terms."""
     return OverrideRule(
         override_id=override.id,
         target_type=override.target_type,
@@ -216,6 +220,6 @@ def _announce(
         type=event,
         entity_id=override.id,
         snapshot=snapshot,
-        audit_target=("override", override.id),
+        audit_target=(AuditTarget.OVERRIDE, override.id),
     )
     record_publish(session, who, publication, user_id=user_id, now=now, details=snapshot)

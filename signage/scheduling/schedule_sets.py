@@ -9,15 +9,17 @@ transaction with the epoch bump (§26.9), the PublishEvent and the audit entry.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.concurrency import etag_for, require_if_match
 from signage.content.scope import LibraryScope
 from signage.db.models import (
@@ -68,6 +70,7 @@ class SlotInput:
 
 
 def schedule_etag(schedule: VenueScheduleSet) -> str:
+    """The schedule's ETag: its draft version (§16)."""
     return etag_for("schedule", schedule.draft_version)
 
 
@@ -88,6 +91,7 @@ def schedule_set(session: Session, venue: Venue, *, for_update: bool = False) ->
 
 
 def draft_slots(session: Session, venue_id: uuid.UUID) -> list[ScheduleSlot]:
+    """The venue's draft slots by start time."""
     return list(
         session.scalars(
             select(ScheduleSlot)
@@ -106,6 +110,7 @@ def add_slot(
     now: datetime,
     who: audit.AuditContext,
 ) -> tuple[VenueScheduleSet, ScheduleSlot]:
+    """Add a checked slot to the draft under If-Match, audited."""
     schedule = _locked_for_change(session, venue, if_match)
     _validate(session, venue, slot)
     row = ScheduleSlot(
@@ -131,6 +136,7 @@ def update_slot(
     now: datetime,
     who: audit.AuditContext,
 ) -> tuple[VenueScheduleSet, ScheduleSlot]:
+    """Replace a draft slot's fields under If-Match, audited."""
     schedule = _locked_for_change(session, venue, if_match)
     row = draft_slot(session, venue, slot_id)
     _validate(session, venue, slot)
@@ -150,6 +156,7 @@ def delete_slot(
     now: datetime,
     who: audit.AuditContext,
 ) -> VenueScheduleSet:
+    """Remove a draft slot under If-Match, audited."""
     schedule = _locked_for_change(session, venue, if_match)
     session.delete(draft_slot(session, venue, slot_id))
     _changed(session, schedule, venue, now, who, {"deleted": str(slot_id)})
@@ -198,9 +205,104 @@ def rollback_schedule(
     )
 
 
+@dataclass(frozen=True)
+class DraftStanding:
+    """How the draft schedule stands against what plays (issue 19 items 1-2)."""
+
+    live_version: int | None
+    rolled_back_to: int | None  # the live version is a rollback to this one
+    unchanged: bool  # publishing would copy exactly what plays, or nothing ever was and is
+    unpublished_playlists: tuple[str, ...]  # slots use these; publishing is refused (§27.10)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why publishing now would mean nothing or fail, in words; None when it would not."""
+        if self.unchanged:
+            if self.live_version is None:
+                return "Add a slot first: there is nothing to publish."
+            return "Nothing to publish: screens already play this draft."
+        if self.unpublished_playlists:
+            names = ", ".join(self.unpublished_playlists)
+            return f"Publish {names} first: screens play only published playlists."
+        return None
+
+    @property
+    def undoes_rollback(self) -> bool:
+        """Publishing this draft would replace the rollback that is live (issue 19 item 1)."""
+        return self.rolled_back_to is not None and not self.unchanged
+
+
+def draft_standing(session: Session, venue: Venue, schedule: VenueScheduleSet) -> DraftStanding:
+    """Compare the draft slots with the live version's, slot by slot (ids and every field)."""
+    draft = draft_slots(session, venue.id)
+    live_version = schedule.published_version
+    live = published_slots(session, venue.id, live_version)
+    live_row = None if live_version is None else _published_row(session, venue, live_version)
+    unpublished = {
+        playlist.name
+        for slot in draft
+        if (playlist := session.get(Playlist, slot.playlist_id)) is not None
+        and playlist.published_version is None
+    }
+    return DraftStanding(
+        live_version=live_version,
+        rolled_back_to=live_row.rolled_back_to_version if live_row is not None else None,
+        unchanged=_fingerprint(draft, lambda s: s.id) == _fingerprint(live, _source_id),
+        unpublished_playlists=tuple(sorted(unpublished)),
+    )
+
+
+def _source_id(slot: SchedulePublishedSlot) -> uuid.UUID:
+    return slot.source_slot_id
+
+
+def _fingerprint(slots: Sequence[Any], slot_id: Callable[[Any], uuid.UUID]) -> set[tuple[Any, ...]]:
+    return {(slot_id(s), *(getattr(s, c) for c in SLOT_COLUMNS)) for s in slots}
+
+
+def _published_row(session: Session, venue: Venue, version: int) -> SchedulePublished | None:
+    return session.scalar(
+        select(SchedulePublished).where(
+            SchedulePublished.venue_id == venue.id, SchedulePublished.published_version == version
+        )
+    )
+
+
+def discard_draft(
+    session: Session,
+    venue: Venue,
+    *,
+    if_match: str | None,
+    now: datetime,
+    who: audit.AuditContext,
+) -> VenueScheduleSet:
+    """The draft slots become the live version's again, with their ids and the update times
+    that settle ties (§7), as one draft change under If-Match (issue 19 item 1)."""
+    schedule = _locked_for_change(session, venue, if_match)
+    if schedule.published_version is None:
+        raise ValidationFailedError("The schedule was never published: there is no live version.")
+    live = published_slots(session, venue.id, schedule.published_version)
+    session.execute(delete(ScheduleSlot).where(ScheduleSlot.venue_id == venue.id))
+    session.add_all(
+        ScheduleSlot(
+            id=slot.source_slot_id,
+            tenant_id=venue.tenant_id,
+            venue_id=venue.id,
+            created_at=now,
+            updated_at=slot.slot_updated_at,
+            **{column: getattr(slot, column) for column in SLOT_COLUMNS},
+        )
+        for slot in live
+    )
+    details = {"discardedTo": schedule.published_version}
+    _changed(session, schedule, venue, now, who, details)
+    return schedule
+
+
 def published_slots(
     session: Session, venue_id: uuid.UUID, version: int | None
 ) -> list[SchedulePublishedSlot]:
+    """The slots of one published version (none before the first publish)."""
     if version is None:
         return []
     return list(
@@ -238,6 +340,7 @@ def slot_rule(slot: SchedulePublishedSlot | ScheduleSlot) -> SlotRule:
 
 
 def schedule_versions(session: Session, venue_id: uuid.UUID) -> list[SchedulePublished]:
+    """The venue's published schedule versions, newest first."""
     return list(
         session.scalars(
             select(SchedulePublished)
@@ -333,7 +436,7 @@ def _changed(
         audit.AuditAction.SCHEDULE_UPDATED,
         tenant_id=venue.tenant_id,
         now=now,
-        target_type="venue",
+        target_type=AuditTarget.VENUE,
         target_id=venue.id,
         details=details,
     )
@@ -385,7 +488,7 @@ def _new_version(
         type=event,
         entity_id=schedule.id,
         snapshot={"rolledBackToVersion": rolled_back_to, "slots": [_wire(r) for r in rows]},
-        audit_target=("venue", venue.id),
+        audit_target=(AuditTarget.VENUE, venue.id),
         from_version=previous,
         to_version=version,
     )

@@ -25,6 +25,7 @@ _CONTENT_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")
 
 
 def utc_now() -> datetime:
+    """Now in UTC: the default clock of presigned URLs."""
     return datetime.now(UTC)
 
 
@@ -88,6 +89,10 @@ class ObjectStorage(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """The keys of the stored objects under `prefix` (a key prefix ending in "/")."""
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored under `key`."""

@@ -3,8 +3,10 @@
     {tenantId}/uploads/{assetId}/original.{ext}   what the client's signed PUT writes
     {tenantId}/assets/{assetId}/original.{ext}    what players fetch (written by ingestion)
     {tenantId}/assets/{assetId}/thumbnail.jpg
+    {tenantId}/screenshots/{deviceId}/{commandId}.jpg   a screen's CAPTURE_SCREENSHOT answer
 
-Upload URLs only ever name `uploads/` keys, and only ingestion writes `assets/` keys, from the
+Asset upload URLs only ever name `uploads/` keys (a screenshot's names its own command's key,
+which no player fetches), and only ingestion writes `assets/` keys, from the
 bytes it verified (issue 13 item 3): a presigned S3 PUT cannot be revoked, so an old upload URL
 must not name anything a player fetches. An S3 deployment can enforce this in IAM too: the
 identity that signs upload URLs needs PutObject on `*/uploads/*` only.
@@ -52,6 +54,11 @@ def asset_upload_key(tenant_id: uuid.UUID, asset_id: uuid.UUID, extension: str) 
 def asset_thumbnail_key(tenant_id: uuid.UUID, asset_id: uuid.UUID) -> str:
     """Where an asset's JPEG thumbnail is stored."""
     return validate_key(f"{_asset_prefix(tenant_id, asset_id)}/thumbnail.jpg")
+
+
+def screenshot_key(tenant_id: uuid.UUID, device_id: uuid.UUID, command_id: uuid.UUID) -> str:
+    """Where a device uploads the JPEG a CAPTURE_SCREENSHOT command asked for (issue 19 item 3)."""
+    return validate_key(f"{tenant_id}/screenshots/{device_id}/{command_id}.jpg")
 
 
 def extension_for(content_type: str, file_name: str = "") -> str:

@@ -150,6 +150,14 @@ class LocalStorage(ObjectStorage):
         assert info is not None
         return info
 
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        directory = self.path_for(prefix.rstrip("/"))
+        for path in sorted(directory.rglob("*")) if directory.is_dir() else []:
+            relative = path.relative_to(self.root).as_posix()
+            # Complete objects only: the atomic writers' temp files are dot-named.
+            if path.is_file() and not path.name.startswith("."):
+                yield relative
+
     def delete(self, key: str) -> None:
         path = self.path_for(key)
         path.unlink(missing_ok=True)

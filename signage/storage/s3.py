@@ -50,12 +50,14 @@ class S3Storage(ObjectStorage):
         *,
         max_object_bytes: int,
         cdn_base_url: str | None = None,
+        public_endpoint: str | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.client = client
         self.bucket = bucket
         self.max_object_bytes = max_object_bytes
         self._cdn_base_url = cdn_base_url.rstrip("/") if cdn_base_url else None
+        self._public_endpoint = public_endpoint.rstrip("/") if public_endpoint else None
         self._clock = clock
 
     @classmethod
@@ -67,6 +69,7 @@ class S3Storage(ObjectStorage):
             settings.s3_bucket,
             max_object_bytes=settings.max_upload_bytes,
             cdn_base_url=settings.cdn_base_url,
+            public_endpoint=settings.s3_public_endpoint,
         )
 
     def presign_put(
@@ -79,7 +82,7 @@ class S3Storage(ObjectStorage):
             "ContentType": content_type,
             "ContentLength": size,
         }
-        url = self._presign("put_object", params, expires_at)
+        url = self._public(self._presign("put_object", params, expires_at))
         return PresignedUpload(
             url=url, headers={"Content-Type": content_type}, expires_at=expires_at
         )
@@ -87,7 +90,7 @@ class S3Storage(ObjectStorage):
     def presign_get(self, key: str, expires_at: datetime) -> str:
         params = {"Bucket": self.bucket, "Key": validate_key(key)}
         url = self._presign("get_object", params, expires_at)
-        return self._through_cdn(url) if self._cdn_base_url else url
+        return self._through_cdn(url) if self._cdn_base_url else self._public(url)
 
     def _presign(self, operation: str, params: dict[str, Any], expires_at: datetime) -> str:
         lifetime = check_url_lifetime(expires_at, self._clock())
@@ -96,8 +99,10 @@ class S3Storage(ObjectStorage):
         return self.client.generate_presigned_url(operation, Params=params, ExpiresIn=seconds)
 
     def _through_cdn(self, url: str) -> str:
-        parts = urlsplit(url)
-        return f"{self._cdn_base_url}{parts.path}?{parts.query}"
+        return _rebased(url, self._cdn_base_url or "")
+
+    def _public(self, url: str) -> str:
+        return _rebased(url, self._public_endpoint) if self._public_endpoint else url
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
@@ -145,6 +150,13 @@ class S3Storage(ObjectStorage):
             raise StorageError(f"{key} was not stored")
         return info
 
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=validate_key(prefix.rstrip("/")) + "/"
+        )
+        for page in pages:
+            yield from (item["Key"] for item in page.get("Contents", []))
+
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=validate_key(key))
 
@@ -174,6 +186,12 @@ def s3_client(settings: Settings) -> S3Client:
         ),
     )
     return client
+
+
+def _rebased(url: str, base: str) -> str:
+    """The signed URL's path and query under another base (a CDN or the store's public proxy)."""
+    parts = urlsplit(url)
+    return f"{base}{parts.path}?{parts.query}"
 
 
 def _is_missing(exc: ClientError) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.auth.passwords import MIN_PASSWORD_LENGTH
 from signage.auth.principal import UserPrincipal
 from signage.auth.roles import tenant_roles_of, venue_roles_of
@@ -20,8 +21,10 @@ from signage.auth.sessions import (
     password_hash_for,
     revoke_all_for_user,
 )
+from signage.content.scope import LibraryScope
 from signage.db.integrity import unique_or_conflict
 from signage.db.models import (
+    Device,
     Playlist,
     TenantUserRole,
     User,
@@ -29,10 +32,11 @@ from signage.db.models import (
     VenueEpoch,
     VenueUserRole,
 )
-from signage.enums import Capability, ContentScope, TenantRole, UserStatus, VenueRole
+from signage.enums import Capability, TenantRole, UserStatus, VenueRole
 from signage.epochs import bump_venue_epoch
-from signage.errors import DuplicateError, NotFoundError, ValidationFailedError
+from signage.errors import ConflictError, DuplicateError, NotFoundError, ValidationFailedError
 from signage.pagination import Page, PageRequest, paginate
+from signage.queries import contains, live, tenant_venue, tenant_venues, visible_to
 from signage.tenancy.timezones import is_valid_timezone
 
 EMAIL_TAKEN = "A user with this e-mail already exists in this tenant."
@@ -55,18 +59,16 @@ class VenueFields:
 def list_venues(
     session: Session, tenant_id: uuid.UUID, page: PageRequest, q: str | None = None
 ) -> Page[Venue]:
-    statement = select(Venue).where(Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None))
+    """A page of the tenant's live venues by name, optionally those whose name contains `q`."""
+    statement = tenant_venues(tenant_id)
     if q:
-        statement = statement.where(Venue.name.ilike(f"%{_escape_like(q)}%", escape="\\"))
+        statement = statement.where(contains(Venue.name, q))
     return paginate(session, statement, [Venue.name, Venue.id], page, parse=[str, uuid.UUID])
 
 
 def get_venue(session: Session, tenant_id: uuid.UUID, venue_id: uuid.UUID) -> Venue:
-    venue = session.scalar(
-        select(Venue).where(
-            Venue.id == venue_id, Venue.tenant_id == tenant_id, Venue.deleted_at.is_(None)
-        )
-    )
+    """A live venue of the tenant, or NotFoundError."""
+    venue = session.scalar(tenant_venue(tenant_id, venue_id))
     if venue is None:
         raise NotFoundError(f"Venue {venue_id} was not found.")
     return venue
@@ -80,21 +82,13 @@ def create_venue(
     now: datetime,
     who: audit.AuditContext,
 ) -> Venue:
+    """A new venue with its epoch, validated and audited."""
     _validate_venue(session, tenant_id, None, fields)
     venue = Venue(tenant_id=tenant_id, **_venue_columns(fields))
     session.add(venue)
     session.flush()
     session.add(VenueEpoch(venue_id=venue.id, tenant_id=tenant_id))
-    audit.record(
-        session,
-        who,
-        audit.AuditAction.VENUE_CREATED,
-        tenant_id=tenant_id,
-        now=now,
-        target_type="venue",
-        target_id=venue.id,
-        details={"name": venue.name},
-    )
+    _audit_venue(session, who, audit.AuditAction.VENUE_CREATED, venue, now)
     return venue
 
 
@@ -107,6 +101,7 @@ def update_venue(
     now: datetime,
     who: audit.AuditContext,
 ) -> Venue:
+    """Change a venue's fields; a change screens show bumps its epoch."""
     venue = get_venue(session, tenant_id, venue_id)
     _validate_venue(session, tenant_id, venue_id, fields)
     playback_changed = (venue.name, venue.timezone, venue.fallback_playlist_id) != (
@@ -125,10 +120,61 @@ def update_venue(
         audit.AuditAction.VENUE_UPDATED,
         tenant_id=tenant_id,
         now=now,
-        target_type="venue",
+        target_type=AuditTarget.VENUE,
         target_id=venue.id,
     )
     return venue
+
+
+def archive_venue(
+    session: Session,
+    tenant_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    *,
+    now: datetime,
+    who: audit.AuditContext,
+) -> Venue:
+    """Archive a venue the tenant no longer runs (issue 19 item 5): it leaves every list and
+    lookup (deleted_at, as every live() query reads it), its content and history stay for the
+    audit trail. Refused (409, naming them) while screens are paired there: they would go on
+    playing a venue nobody can see or change; move them to another venue or remove them first."""
+    venue = session.scalar(tenant_venue(tenant_id, venue_id).with_for_update())
+    if venue is None:
+        raise NotFoundError(f"Venue {venue_id} was not found.")
+    screens = session.execute(
+        select(Device.id, Device.name)
+        .where(Device.venue_id == venue.id, live(Device))
+        .order_by(Device.name)
+    ).all()
+    if screens:
+        names = ", ".join(name for _, name in screens)
+        raise ConflictError(
+            f"{venue.name} still has screens ({names}); move them to another venue or remove "
+            "them first.",
+            context={"devices": [{"deviceId": str(i), "name": n} for i, n in screens]},
+        )
+    venue.deleted_at = now
+    _audit_venue(session, who, audit.AuditAction.VENUE_ARCHIVED, venue, now)
+    return venue
+
+
+def _audit_venue(
+    session: Session,
+    who: audit.AuditContext,
+    action: audit.AuditAction,
+    venue: Venue,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        who,
+        action,
+        tenant_id=venue.tenant_id,
+        now=now,
+        target_type=AuditTarget.VENUE,
+        target_id=venue.id,
+        details={"name": venue.name},
+    )
 
 
 def _venue_columns(fields: VenueFields) -> dict[str, object]:
@@ -167,17 +213,10 @@ def _validate_venue(
 def _playlist_visible_to_venue(
     session: Session, tenant_id: uuid.UUID, venue_id: uuid.UUID | None, playlist_id: uuid.UUID
 ) -> bool:
-    """Shared playlists, or this venue's own (§6 Content Scope)."""
-    scope_ok = Playlist.scope_type == ContentScope.TENANT
-    if venue_id is not None:
-        scope_ok = or_(scope_ok, Playlist.scope_venue_id == venue_id)
+    """Shared playlists, or this venue's own (§6 Content Scope): LibraryScope's rule."""
+    scope = LibraryScope(tenant_id, venue_id)
     found = session.scalar(
-        select(Playlist.id).where(
-            Playlist.id == playlist_id,
-            Playlist.tenant_id == tenant_id,
-            Playlist.deleted_at.is_(None),
-            scope_ok,
-        )
+        select(Playlist.id).where(Playlist.id == playlist_id, visible_to(scope, Playlist))
     )
     return found is not None
 
@@ -217,15 +256,10 @@ def list_users(
     q: str | None = None,
     status: UserStatus | None = None,
 ) -> Page[UserView]:
+    """A page of the tenant's users by e-mail, filtered as asked."""
     statement = select(User).where(User.tenant_id == tenant_id)
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        statement = statement.where(
-            or_(
-                User.email.ilike(pattern, escape="\\"),
-                User.display_name.ilike(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(or_(contains(User.email, q), contains(User.display_name, q)))
     if status:
         statement = statement.where(User.status == status)
     found = paginate(session, statement, [User.email, User.id], page, parse=[str, uuid.UUID])
@@ -233,6 +267,7 @@ def list_users(
 
 
 def get_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    """A user of the tenant, or NotFoundError."""
     user = session.scalar(select(User).where(User.id == user_id, User.tenant_id == tenant_id))
     if user is None:
         raise NotFoundError(f"User {user_id} was not found.")
@@ -240,6 +275,7 @@ def get_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User
 
 
 def view_user(session: Session, user: User) -> UserView:
+    """The user with their tenant and venue roles."""
     return UserView(user, tenant_roles_of(session, user.id), venue_roles_of(session, user.id))
 
 
@@ -251,6 +287,7 @@ def create_user(
     now: datetime,
     who: audit.AuditContext,
 ) -> User:
+    """A new user of the tenant with roles and a hashed password, audited."""
     if len(new.password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailedError(
             "The password is too short.",
@@ -284,7 +321,7 @@ def create_user(
         audit.AuditAction.USER_CREATED,
         tenant_id=tenant_id,
         now=now,
-        target_type="user",
+        target_type=AuditTarget.USER,
         target_id=user.id,
         details={"email": email, "tenantRoles": sorted(new.tenant_roles)},
     )
@@ -300,6 +337,7 @@ def update_user(
     now: datetime,
     who: audit.AuditContext,
 ) -> User:
+    """Change a user's name, status, roles or capabilities; nobody changes their own access."""
     user = get_user(session, actor.tenant_id, user_id)
     changes_own_access = changes.status is not None or changes.tenant_roles is not None
     if user.id == actor.user_id and changes_own_access:
@@ -324,7 +362,7 @@ def update_user(
             audit.AuditAction.ROLES_CHANGED,
             tenant_id=actor.tenant_id,
             now=now,
-            target_type="user",
+            target_type=AuditTarget.USER,
             target_id=user.id,
             details={"tenantRoles": sorted(changes.tenant_roles)},
         )
@@ -334,7 +372,7 @@ def update_user(
         audit.AuditAction.USER_UPDATED,
         tenant_id=actor.tenant_id,
         now=now,
-        target_type="user",
+        target_type=AuditTarget.USER,
         target_id=user.id,
         details={"status": user.status.value, "capabilities": user.capabilities},
     )
@@ -350,6 +388,7 @@ def set_venue_roles(
     now: datetime,
     who: audit.AuditContext,
 ) -> User:
+    """Replace the user's venue roles and end their tokens; not one's own."""
     user = get_user(session, actor.tenant_id, user_id)
     if user.id == actor.user_id:
         raise ValidationFailedError("You cannot change your own roles.")
@@ -361,7 +400,7 @@ def set_venue_roles(
         audit.AuditAction.ROLES_CHANGED,
         tenant_id=actor.tenant_id,
         now=now,
-        target_type="user",
+        target_type=AuditTarget.USER,
         target_id=user.id,
         details={"venueRoles": {str(v): r.value for v, r in venue_roles.items()}},
     )
@@ -388,7 +427,7 @@ def _replace_venue_roles(
             select(Venue.id).where(
                 Venue.tenant_id == tenant_id,
                 Venue.id.in_(list(venue_roles)),
-                Venue.deleted_at.is_(None),
+                live(Venue),
             )
         )
     )
@@ -404,7 +443,3 @@ def _replace_venue_roles(
             VenueUserRole(tenant_id=tenant_id, venue_id=venue_id, user_id=user_id, role=role)
         )
     session.flush()
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -23,6 +23,8 @@ OTHER = "Other Group"
 FORTESCUE = "Fortescue Arms"
 GRUMPY_BADGER = "Grumpy Badger Café"
 OTHER_VENUE = "Other Tavern"
+# Seeds the demo's telemetry (signage/tenancy/demo_telemetry.py): same seed and time, same rows.
+TELEMETRY_SEED = 18
 
 DEMO_VENUES = {
     HOSPITALITY: (VenueSpec(FORTESCUE, "Europe/London"), VenueSpec(GRUMPY_BADGER, "Europe/London")),

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
+from signage.audit import AuditTarget
 from signage.auth.sessions import EPOCH_MOVED_FLAG
 from signage.db.models import Tenant, User
 from signage.devices.tokens import REVOKED_FLAG
@@ -63,7 +64,7 @@ def set_tenant_status(
         action,
         tenant_id=tenant.id,
         now=now,
-        target_type="tenant",
+        target_type=AuditTarget.TENANT,
         target_id=tenant.id,
     )
     return tenant

@@ -31,6 +31,7 @@ class UserSpec:
 
 
 def ensure_tenant(session: Session, name: str, default_timezone: str = "UTC") -> Tenant:
+    """The tenant of that name, created when missing (idempotent)."""
     _require_timezone(default_timezone)
     tenant = session.scalar(select(Tenant).where(Tenant.name == name))
     if tenant is None:
@@ -41,6 +42,7 @@ def ensure_tenant(session: Session, name: str, default_timezone: str = "UTC") ->
 
 
 def ensure_venue(session: Session, tenant: Tenant, spec: VenueSpec) -> Venue:
+    """The tenant's venue of that name, created when missing (idempotent)."""
     _require_timezone(spec.timezone)
     venue = session.scalar(
         select(Venue).where(Venue.tenant_id == tenant.id, Venue.name == spec.name)

@@ -12,6 +12,7 @@ def _known() -> frozenset[str]:
 
 
 def is_valid_timezone(name: str) -> bool:
+    """Whether `name` is an IANA timezone this machine knows (§30.2)."""
     if name not in _known():
         return False
     try:

@@ -25,11 +25,13 @@ from api.app import create_app
 from signage.config import Environment, Settings
 from signage.db.engine import Database
 from signage.db.models import (
+    Alert,
     Asset,
     AuditEntry,
     Device,
     DeviceCommand,
     DeviceGroup,
+    NotificationChannel,
     Playlist,
     ScheduleSlot,
     UploadSession,
@@ -38,10 +40,13 @@ from signage.db.models import (
 )
 from signage.devices import tokens as device_tokens
 from signage.enums import (
+    AlertType,
     AssetStatus,
     AssetType,
+    ChannelType,
     CommandType,
     ContentScope,
+    EventSeverity,
     OverrideTargetType,
     SlotTargetType,
     VenueRole,
@@ -153,10 +158,27 @@ ROUTE_POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/player/events"): Policy.PLAYER,
     ("GET", "/v1/player/commands"): Policy.PLAYER,
     ("POST", "/v1/player/commands/{commandId}/result"): Policy.PLAYER,
+    ("POST", "/v1/player/commands/{commandId}/screenshot-upload"): Policy.PLAYER,
     ("GET", "/v1/venues/{venueId}/alerts"): Policy.VENUE_READ,
     # Tenant-wide reads scoped to the venues the caller may see (empty for none): any user.
     ("GET", "/v1/alerts"): Policy.AUTHENTICATED,
     ("GET", "/v1/ops/dashboard"): Policy.AUTHENTICATED,
+    # The alert's own venue decides (issue 17 item 3).
+    ("POST", "/v1/alerts/{alertId}/acknowledge"): Policy.VENUE_MANAGE,
+    # Trends over the warehouse rollups (issue 17 item 4).
+    ("GET", "/v1/venues/{venueId}/uptime"): Policy.VENUE_READ,
+    ("GET", "/v1/venues/{venueId}/error-trends"): Policy.VENUE_READ,
+    # Notification channels (issue 17 item 2).
+    ("GET", "/v1/tenants/{tenantId}/notification-channels"): Policy.TENANT_ADMIN,
+    ("POST", "/v1/tenants/{tenantId}/notification-channels"): Policy.TENANT_ADMIN,
+    ("GET", "/v1/tenants/{tenantId}/notification-channels/{channelId}"): Policy.TENANT_ADMIN,
+    ("PATCH", "/v1/tenants/{tenantId}/notification-channels/{channelId}"): Policy.TENANT_ADMIN,
+    ("DELETE", "/v1/tenants/{tenantId}/notification-channels/{channelId}"): Policy.TENANT_ADMIN,
+    ("POST", "/v1/tenants/{tenantId}/notification-channels/{channelId}/test"): Policy.TENANT_ADMIN,
+    (
+        "GET",
+        "/v1/tenants/{tenantId}/notification-channels/{channelId}/deliveries",
+    ): Policy.TENANT_ADMIN,
 }
 
 VENUE_POLICY_ROLE = {
@@ -313,7 +335,26 @@ def _venue_fixtures(session: Session, venue_id: uuid.UUID) -> dict[str, uuid.UUI
     )
     session.add(device)
     session.flush()
+    alert = Alert(
+        tenant_id=venue.tenant_id,
+        venue_id=venue.id,
+        device_id=device.id,
+        type=AlertType.DEVICE_OFFLINE,
+        severity=EventSeverity.ERROR,
+        dedup_key=f"DEVICE_OFFLINE:{device.id}",
+    )
+    channel = NotificationChannel(
+        tenant_id=venue.tenant_id,
+        type=ChannelType.EMAIL,
+        name="Ops",
+        min_severity=EventSeverity.WARNING,
+        recipients=["ops@example.com"],
+    )
+    session.add_all([alert, channel])
+    session.flush()
     return {
+        "alertId": alert.id,
+        "channelId": channel.id,
         **_scheduling_fixtures(session, venue, group.id),
         "venueId": venue.id,
         "deviceId": device.id,
@@ -427,8 +468,12 @@ def path_for(template: str, harness: Harness, target: Target) -> str:
 
 
 def targets_of(path: str) -> list[Target]:
-    if "{tenantId}" in path or "{venueId}" in path or path.startswith("/v1/assets/"):
-        return list(Target)  # /v1/assets/...: the target venue's own upload and asset
+    if (
+        "{tenantId}" in path
+        or "{venueId}" in path
+        or path.startswith(("/v1/assets/", "/v1/alerts/"))
+    ):
+        return list(Target)  # /v1/assets/..., /v1/alerts/...: the target venue's own ones
     if path.startswith("/v1/library/") and "{" in path:
         return [Target.OWN_VENUE, Target.OTHER_TENANT]  # the tenant's own vs another's asset
     return [Target.OWN_VENUE]

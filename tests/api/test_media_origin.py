@@ -454,3 +454,39 @@ def put_half_and_hang_up(url: str, size: int) -> None:
         )
         sock.sendall(head.encode() + BODY[: size // 2])
         time.sleep(0.3)  # the server is now reading the body
+
+
+# -- a browser player on another origin (issue 20) -----------------------------------------
+
+
+def test_a_browser_on_another_origin_may_read_and_resume_a_signed_download(
+    client: TestClient, stored: str
+) -> None:
+    origin = {"Origin": "https://player.example"}
+    preflight = client.options(
+        stored,
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "range",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "Range" in preflight.headers["access-control-allow-headers"]
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    part = client.get(stored, headers={**origin, "Range": "bytes=10-"})
+    assert part.status_code == 206
+    assert part.headers["access-control-allow-origin"] == "*"
+    exposed = part.headers["access-control-expose-headers"]
+    assert "Content-Range" in exposed
+    assert "ETag" in exposed
+
+
+def test_a_refusal_is_readable_cross_origin_too(
+    client: TestClient, stored: str, media_clock: FakeClock
+) -> None:
+    media_clock.advance(minutes=30)
+    refused = client.get(stored, headers={"Origin": "https://player.example"})
+    assert_problem(refused, 403, "URL_EXPIRED")
+    assert refused.headers["access-control-allow-origin"] == "*"

@@ -29,11 +29,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import Signer
 from tests.support.content import create_playlist
 from tests.support.demo import Demo
 from tests.support.devices import pair
 from tests.support.ratelimit import UnlimitedRateLimiter
+from tests.support.world import Signer
 
 CHECKS = [
     not_a_server_error,

@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.problems import etag_source
-from tests.conftest import Signer
 from tests.support.content import create_playlist, ready_asset, set_items
 from tests.support.demo import Demo
 from tests.support.devices import pair, start_pairing
+from tests.support.world import Signer
 
 
 def test_the_etag_comes_from_the_resource_the_change_acts_on() -> None:

@@ -14,9 +14,9 @@ from api.deps import SessionDep
 from api.problems import database_unavailable
 from signage.db.models import DeviceGroup, Tenant
 from signage.errors import PreconditionFailedError, RateLimitedError, ServiceUnavailableError
-from tests.conftest import Signer
 from tests.support.demo import Demo
 from tests.support.own_postgres import unreachable_database
+from tests.support.world import Signer
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "instance", "requestId"}
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import update
 
 from api.app import create_app
+from conformance.platform import FAST_DEVICE_LIMITS
 from pipelines.definitions import defs
-from pipelines.ingestion import MediaStorage
-from pipelines.resources import PlatformDatabase
+from pipelines.resources import MediaStorage, PlatformDatabase
 from player.app import Player, PlayerConfig
 from player.clock import SystemClock
 from player.recorder import ScreenKind, ScreenRecorder
@@ -41,10 +41,6 @@ pytestmark = [
 # The player polls at the server's nextCheckSeconds; 10 s keeps the test short, and the
 # tenant's per-device limits are raised to match (§27.1 "tuneable per tenant").
 POLL_SECONDS = 10
-FAST_DEVICE_LIMITS = {
-    category: {"requests": 60, "windowSeconds": 60}
-    for category in ("manifestPerDevice", "heartbeatPerDevice", "commandsPerDevice")
-}
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 60.0) -> None:

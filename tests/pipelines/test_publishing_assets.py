@@ -9,17 +9,16 @@ from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, build_sensor_context
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from pipelines.definitions import defs
 from pipelines.publishing import publishes_sensor
 from pipelines.resources import PlatformDatabase, Warehouse
 from signage.config import Settings
 from signage.tenancy.demo_content import BAR_GROUP, seed_demo_content
-from tests.conftest import Signer
 from tests.support.clock import FakeClock
 from tests.support.content import published_playlist, ready_asset
 from tests.support.demo import Demo
+from tests.support.world import VenueWorld
 from warehouse import publishing
 from warehouse.layout import WarehouseLayout
 
@@ -49,14 +48,9 @@ def refreshed_venues(requests: list[RunRequest]) -> set[str]:
 
 
 def test_a_publish_wakes_the_sensor_once_for_the_venues_it_touched(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
-    database_url: str,
+    world: VenueWorld, settings: Settings, database_url: str
 ) -> None:
+    app, demo, clock = world.app, world.demo, world.clock
     platform_db = PlatformDatabase(url=database_url)
     context = build_sensor_context(resources={"platform_db": platform_db})
     assert isinstance(publishes_sensor(context), SkipReason)  # nothing published yet
@@ -72,7 +66,9 @@ def test_a_publish_wakes_the_sensor_once_for_the_venues_it_touched(
     clock.advance(minutes=5)
     venue_playlists = f"/v1/venues/{demo.fortescue_id}/playlists"
     asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
-    published_playlist(client, as_role("manager"), venue_playlists, [asset.asset_id], "Pub only")
+    published_playlist(
+        world.client, world.as_role("manager"), venue_playlists, [asset.asset_id], "Pub only"
+    )
     assert refreshed_venues(sensor_requests(again)) == {str(demo.fortescue_id)}
 
 
@@ -113,16 +109,10 @@ def test_the_days_publishes_land_with_their_snapshots(
 
 
 def test_materialised_timelines_match_the_api_timeline(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
-    database_url: str,
-    tmp_path: Path,
+    world: VenueWorld, settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    app, client, as_role, demo = world.app, world.client, world.as_role, world.demo
+    seed_demo_content(app.state.context.database, app.state.context.storage, settings, world.clock)
     run(
         "venue_timelines",
         database_url,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+
+from signage.manifest.document import grid_valid_to
 
 
 class FakeClock:
@@ -15,3 +18,15 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+def clear_of_validity_boundary(
+    clock: FakeClock, venue_id: uuid.UUID, span: timedelta = timedelta(minutes=10)
+) -> None:
+    """Move `clock` just past the venue's next 6-hourly validity boundary when it falls within
+    `span`. The boundary's phase comes from the venue's random id, and crossing it rightly
+    changes validToUtc and so the manifest's ETag: a test that polls twice expecting a 304
+    would fail on the rare run whose boundary lies between the polls."""
+    boundary = grid_valid_to(venue_id, clock.now, datetime.max.replace(tzinfo=UTC))
+    if boundary - clock.now <= span:
+        clock.now = boundary + timedelta(seconds=1)

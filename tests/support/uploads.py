@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
-from signage.content.ingestion import ingest_asset
+from signage.content.ingestion import INGESTION_CHANNEL, ingest_asset
 from signage.db.engine import Database
 from signage.enums import AssetStatus
 from signage.media.rules import MediaLimits
@@ -78,12 +80,24 @@ def ingest(app: FastAPI, database: Database, asset_id: str, clock: FakeClock) ->
     )
 
 
-class RecordingLauncher:
-    """Stands in for the Dagster submission in API tests (the real one is exercised by the
-    platform test against a real Dagster); records which assets it was asked to ingest."""
+class IngestionAnnouncements:
+    """LISTENs where the ingestion worker does (PostgreSQL NOTIFY on INGESTION_CHANNEL) and
+    tells which assets were announced to it, in order; the worker itself is exercised by
+    tests/pipelines and bench/ingest against a real Dagster instance."""
 
-    def __init__(self) -> None:
-        self.launched: list[str] = []
+    def __init__(self, database_url: str) -> None:
+        libpq_url = make_url(database_url).set(drivername="postgresql")
+        self._connection = psycopg.connect(
+            libpq_url.render_as_string(hide_password=False), autocommit=True
+        )
+        self._connection.execute(f"LISTEN {INGESTION_CHANNEL}")
+        self._seen: list[str] = []
 
-    def launch(self, asset_id: object) -> None:
-        self.launched.append(str(asset_id))
+    @property
+    def launched(self) -> list[str]:
+        """Asset ids announced so far (reads what arrived, waiting a few ms for stragglers)."""
+        self._seen += [n.payload for n in self._connection.notifies(timeout=0.05)]
+        return list(self._seen)
+
+    def close(self) -> None:
+        self._connection.close()

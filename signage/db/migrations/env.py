@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, pool
 
 import signage.db.models  # noqa: F401  (registers every table)
 from signage.db.base import Base
+from signage.db.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +16,12 @@ def run_migrations_online() -> None:
     assert url, "signage.db.migrate sets sqlalchemy.url"
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -3,7 +3,8 @@ overrides). Importing this package registers all of them on `Base.metadata`."""
 
 from signage.db.models.content import Asset, UploadSession
 from signage.db.models.devices import Device, DeviceAuthToken, DeviceGroup, DevicePairing
-from signage.db.models.operations import Alert, EditorPresence, PublishEvent
+from signage.db.models.notifications import NotificationChannel, NotificationDelivery
+from signage.db.models.operations import Alert, EditorPresence, OperatorAlert, PublishEvent
 from signage.db.models.playlists import (
     Playlist,
     PlaylistItem,
@@ -21,6 +22,7 @@ from signage.db.models.scheduling import (
 from signage.db.models.telemetry import DeviceCommand, DeviceEvent, DeviceHeartbeat, DeviceStatus
 from signage.db.models.tenancy import (
     AuditEntry,
+    PasswordLink,
     RefreshToken,
     Tenant,
     TenantUserRole,
@@ -42,6 +44,10 @@ __all__ = [
     "DevicePairing",
     "DeviceStatus",
     "EditorPresence",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "OperatorAlert",
+    "PasswordLink",
     "Playlist",
     "PlaylistItem",
     "PlaylistPublished",

@@ -84,3 +84,38 @@ class Alert(UuidPk, Timestamps, Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Acknowledgement (issue 17 item 3): someone took it on; it stops re-notifying.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(1000))
+    # Notification bookkeeping (issue 17 item 2): when its opening (or latest reminder) and its
+    # resolution were handed to the channels; null: not yet.
+    notified_at: Mapped[datetime | None]
+    resolution_notified_at: Mapped[datetime | None]
+
+
+class OperatorAlert(UuidPk, Timestamps, Base):
+    """A problem of the platform itself for its operators (issue 17 item 1), not of a tenant:
+    a failed Dagster run. One open row per key; it counts repeats and resolves when the job
+    next succeeds."""
+
+    __tablename__ = "operator_alerts"
+    __table_args__ = (
+        Index(
+            "uq_operator_alerts_open_key",
+            "dedup_key",
+            unique=True,
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50))
+    summary: Mapped[str] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    occurrences: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]

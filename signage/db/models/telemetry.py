@@ -62,31 +62,42 @@ class DeviceStatus(_HeartbeatFields, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# Heartbeat and event history is partitioned by day of receive time (issue 18 item 3,
+# migration 0011, signage/telemetry/partitions.py): a key must hold the partition key, so the
+# primary key is (id, received_at); ids stay unique on their own (one identity sequence).
+PARTITIONED_BY_DAY = {"postgresql_partition_by": "RANGE (received_at)"}
+
+
 class DeviceHeartbeat(_HeartbeatFields, Base):
-    """Append-only heartbeat history, copied hourly into the warehouse and then pruned."""
+    """Append-only heartbeat history, copied hourly into the warehouse; a day is dropped whole
+    once it is past retention and the warehouse holds all of it."""
 
     __tablename__ = "device_heartbeats"
     __table_args__ = (
         Index("ix_device_heartbeats_received", "received_at"),
-        # One screen's last day for its status history (§21 device detail), out of up to
-        # 14 days of the whole fleet's heartbeats (telemetry_retention_days).
+        # One screen's last day for its status history (§21 device detail), out of the
+        # day's partition of the whole fleet's heartbeats.
         Index("ix_device_heartbeats_device_received", "device_id", "received_at"),
+        PARTITIONED_BY_DAY,
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, primary_key=True)
 
 
 class DeviceEvent(Base):
     __tablename__ = "device_events"
     __table_args__ = (
-        # A retried batch carries the same client eventIds; they are stored once.
-        Index("uq_device_events_client_id", "device_id", "client_event_id", unique=True),
+        # A retried batch carries the same client eventIds; they are stored once. Not a unique
+        # index (it would have to hold received_at, which a retry does not repeat): the ingest
+        # checks it under a per-device lock (signage.telemetry.ingest.record_events).
+        Index("ix_device_events_client_id", "device_id", "client_event_id"),
         Index("ix_device_events_received", "received_at"),
         Index("ix_device_events_device_time", "device_id", "event_time"),
+        PARTITIONED_BY_DAY,
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -97,7 +108,7 @@ class DeviceEvent(Base):
     event_type: Mapped[DeviceEventType] = enum_column(DeviceEventType)
     severity: Mapped[EventSeverity] = enum_column(EventSeverity)
     event_time: Mapped[datetime]
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, primary_key=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # The event as sent, kept only when it held something not understood (issue 15 #4)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

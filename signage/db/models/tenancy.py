@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from signage.db.base import Base, Timestamps, UuidPk, enum_column, utcnow
 from signage.enums import (
     ActorType,
+    PasswordLinkPurpose,
     RefreshTokenStatus,
     TenantRole,
     TenantStatus,
@@ -124,6 +125,23 @@ class RefreshToken(UuidPk, Base):
     rotated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     created_ip: Mapped[str | None] = mapped_column(INET)
+
+
+class PasswordLink(UuidPk, Base):
+    """A one-time link to set one's own password: an invitation or a reset (issue 19 item 9).
+    Only the token's SHA-256 is kept, as for refresh tokens; a used or expired one opens
+    nothing."""
+
+    __tablename__ = "password_links"
+    __table_args__ = (Index("ix_password_links_user", "user_id"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[PasswordLinkPurpose] = enum_column(PasswordLinkPurpose)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

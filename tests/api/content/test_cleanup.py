@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signage.content.cleanup import run_cleanup
@@ -14,9 +13,9 @@ from signage.db.engine import Database
 from signage.db.models import Asset, UploadSession
 from signage.enums import AssetFailureReason, AssetStatus
 from tests.support.clock import FakeClock
-from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
 from tests.support.uploads import completed_upload, declare, ingest, put_file, upload
+from tests.support.world import VenueWorld
 
 
 def asset_row(database: Database, asset_id: str) -> Asset | None:
@@ -35,17 +34,12 @@ def cleanup(app: FastAPI, database: Database, clock: FakeClock):
 
 
 def test_uploads_never_completed_time_out_after_an_hour_and_their_files_go(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    clock: FakeClock,
+    world: VenueWorld, tmp_path: Path
 ) -> None:
+    client, app, database, clock = world.client, world.app, world.database, world.clock
     photo = make_jpeg(tmp_path / "late.jpg", 80, 80)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started = declare(client, url, as_role("editor"), photo, "image/jpeg").json()
+    url = f"/v1/venues/{world.demo.fortescue_id}/assets"
+    started = declare(client, url, world.as_role("editor"), photo, "image/jpeg").json()
     put_file(client, started, photo)  # bytes arrived, but "complete" never came
     storage = app.state.context.storage
     key = upload_row(database, started["uploadId"]).storage_key
@@ -65,18 +59,15 @@ def test_uploads_never_completed_time_out_after_an_hour_and_their_files_go(
         assert session.scalars(select(UploadSession)).all() == []
 
 
-def test_processing_times_out_after_ten_minutes(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    clock: FakeClock,
-) -> None:
+def test_processing_times_out_after_ten_minutes(world: VenueWorld, tmp_path: Path) -> None:
+    app, database, clock = world.app, world.database, world.clock
     photo = make_jpeg(tmp_path / "stuck.jpg", 80, 80)
     asset = upload(
-        client, f"/v1/venues/{demo.fortescue_id}/assets", as_role("editor"), photo, "image/jpeg"
+        world.client,
+        f"/v1/venues/{world.demo.fortescue_id}/assets",
+        world.as_role("editor"),
+        photo,
+        "image/jpeg",
     )
     clock.advance(minutes=9)
     assert cleanup(app, database, clock).processing_timed_out == 0
@@ -89,17 +80,16 @@ def test_processing_times_out_after_ten_minutes(
 
 
 def test_failed_assets_are_purged_with_their_files_after_thirty_days(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    clock: FakeClock,
+    world: VenueWorld, tmp_path: Path
 ) -> None:
+    app, database, clock = world.app, world.database, world.clock
     photo = make_jpeg(tmp_path / "bad.jpg", 80, 80)
     started, asset = completed_upload(
-        client, f"/v1/venues/{demo.fortescue_id}/assets", as_role("editor"), photo, "image/jpeg"
+        world.client,
+        f"/v1/venues/{world.demo.fortescue_id}/assets",
+        world.as_role("editor"),
+        photo,
+        "image/jpeg",
     )
     staging_key = upload_row(database, started["uploadId"]).storage_key
     clock.advance(minutes=11)
@@ -116,19 +106,14 @@ def test_failed_assets_are_purged_with_their_files_after_thirty_days(
 
 
 def test_a_finished_upload_keeps_its_staging_file_until_its_url_expires(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    tmp_path: Path,
-    clock: FakeClock,
+    world: VenueWorld, tmp_path: Path
 ) -> None:
     """Issue 13 item 3: the staging object is what makes a live upload URL answer 409; once the
     URL has expired it and the session go, and the asset's own file stays."""
+    app, database, clock = world.app, world.database, world.clock
     photo = make_jpeg(tmp_path / "done.jpg", 80, 80)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    url = f"/v1/venues/{world.demo.fortescue_id}/assets"
+    started, _ = completed_upload(world.client, url, world.as_role("editor"), photo, "image/jpeg")
     assert ingest(app, database, started["assetId"], clock) is AssetStatus.READY
     storage = app.state.context.storage
     staging_key = upload_row(database, started["uploadId"]).storage_key

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
 from tests.support.uploads import declare, put_file
+from tests.support.world import VenueWorld
 
 
 @pytest.fixture
@@ -32,8 +32,9 @@ def complete(client: TestClient, upload_id: str, headers: dict[str, str]):
 
 
 def test_a_venue_upload_completes_and_reads_through_the_spec_paths(
-    client: TestClient, demo: Demo, as_role, photo: Path
+    world: VenueWorld, photo: Path
 ) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     venue_assets = f"/v1/venues/{demo.fortescue_id}/assets"
     session = started(client, venue_assets, as_role("editor"), photo)
     done = complete(client, session["uploadId"], as_role("editor"))
@@ -48,9 +49,8 @@ def test_a_venue_upload_completes_and_reads_through_the_spec_paths(
     )
 
 
-def test_a_shared_upload_needs_the_library_rights(
-    client: TestClient, demo: Demo, as_role, photo: Path
-) -> None:
+def test_a_shared_upload_needs_the_library_rights(world: VenueWorld, photo: Path) -> None:
+    client, as_role = world.client, world.as_role
     session = started(client, "/v1/library/assets", as_role("admin"), photo)
     assert complete(client, session["uploadId"], as_role("editor")).status_code == 403
     assert complete(client, session["uploadId"], as_role("admin")).status_code == 200
@@ -60,9 +60,8 @@ def test_a_shared_upload_needs_the_library_rights(
     assert read.json()["scope"] == "TENANT"
 
 
-def test_the_venue_rights_apply_to_the_venue_upload(
-    client: TestClient, demo: Demo, as_role, photo: Path
-) -> None:
+def test_the_venue_rights_apply_to_the_venue_upload(world: VenueWorld, photo: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     badger = started(client, f"/v1/venues/{demo.badger_id}/assets", as_role("admin"), photo)
     # The editor holds no role at Badger: hidden, as on the scoped route.
     assert complete(client, badger["uploadId"], as_role("editor")).status_code == 404
@@ -73,10 +72,11 @@ def test_the_venue_rights_apply_to_the_venue_upload(
     assert complete(client, own["uploadId"], as_role("viewer")).status_code == 403
 
 
-def test_another_tenant_cannot_complete_or_read_them(
-    client: TestClient, demo: Demo, as_role, photo: Path
-) -> None:
-    session = started(client, f"/v1/venues/{demo.fortescue_id}/assets", as_role("editor"), photo)
+def test_another_tenant_cannot_complete_or_read_them(world: VenueWorld, photo: Path) -> None:
+    client, as_role = world.client, world.as_role
+    session = started(
+        client, f"/v1/venues/{world.demo.fortescue_id}/assets", as_role("editor"), photo
+    )
     attacker = as_role("other_admin")
     refused = complete(client, session["uploadId"], attacker)
     assert refused.status_code == 404

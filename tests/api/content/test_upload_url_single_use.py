@@ -33,6 +33,7 @@ from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg
 from tests.support.uploads import completed_upload, ingest, put_file, sha256_of
+from tests.support.world import VenueWorld
 
 
 def forged_twin(path: Path) -> Path:
@@ -53,11 +54,11 @@ def asset_row(database: Database, asset_id: str) -> Asset:
 
 
 @pytest.fixture
-def completed(client: TestClient, demo: Demo, as_role, tmp_path: Path) -> tuple[dict, Path]:
+def completed(world: VenueWorld, tmp_path: Path) -> tuple[dict, Path]:
     """An editor's JPEG, PUT and completed: its upload session (with the URL) and the file."""
     photo = make_jpeg(tmp_path / "menu.jpg", 320, 200)
-    url = f"/v1/venues/{demo.fortescue_id}/assets"
-    started, _ = completed_upload(client, url, as_role("editor"), photo, "image/jpeg")
+    url = f"/v1/venues/{world.demo.fortescue_id}/assets"
+    started, _ = completed_upload(world.client, url, world.as_role("editor"), photo, "image/jpeg")
     return started, photo
 
 

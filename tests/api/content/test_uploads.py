@@ -7,23 +7,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from signage.config import Settings
-from signage.db.engine import Database
 from signage.enums import AssetStatus
-from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.media_factory import make_jpeg, make_mp4, truncate
 from tests.support.uploads import (
-    RecordingLauncher,
+    IngestionAnnouncements,
     declare,
     ingest,
     put_file,
     sha256_of,
     upload,
 )
+from tests.support.world import VenueWorld
 
 
 @pytest.fixture
@@ -36,20 +33,14 @@ def venue_assets(demo: Demo) -> str:
 
 
 def test_an_image_goes_from_upload_to_ready_with_a_thumbnail(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    media: Path,
-    clock: FakeClock,
-    launcher: RecordingLauncher,
+    world: VenueWorld, media: Path, launcher: IngestionAnnouncements
 ) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "Happy hour.jpg", 1280, 720)
     asset = upload(client, venue_assets(demo), as_role("editor"), photo, "image/jpeg")
     assert asset["status"] == "PROCESSING"
     assert launcher.launched == [asset["assetId"]]  # ingestion asked for straight away
-    assert ingest(app, database, asset["assetId"], clock) is AssetStatus.READY
+    assert ingest(world.app, world.database, asset["assetId"], world.clock) is AssetStatus.READY
     ready = client.get(f"{venue_assets(demo)}/{asset['assetId']}", headers=as_role("viewer"))
     body = ready.json()
     assert body["status"] == "READY"
@@ -62,18 +53,11 @@ def test_an_image_goes_from_upload_to_ready_with_a_thumbnail(
     assert fetched.content[:2] == b"\xff\xd8"  # a JPEG
 
 
-def test_a_video_goes_to_ready_with_its_metadata(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    media: Path,
-    clock: FakeClock,
-) -> None:
+def test_a_video_goes_to_ready_with_its_metadata(world: VenueWorld, media: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     clip = make_mp4(media / "promo.mp4", width=320, height=180, seconds=2, fps=10)
     asset = upload(client, venue_assets(demo), as_role("editor"), clip, "video/mp4")
-    assert ingest(app, database, asset["assetId"], clock) is AssetStatus.READY
+    assert ingest(world.app, world.database, asset["assetId"], world.clock) is AssetStatus.READY
     body = client.get(f"{venue_assets(demo)}/{asset['assetId']}", headers=as_role("editor")).json()
     assert body["type"] == "VIDEO"
     assert body["videoCodec"].lower().startswith(("avc", "h264", "h.264"))
@@ -81,15 +65,8 @@ def test_a_video_goes_to_ready_with_its_metadata(
     assert body["thumbnailUrl"]
 
 
-def test_a_wrong_checksum_fails_with_a_readable_reason(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    media: Path,
-    clock: FakeClock,
-) -> None:
+def test_a_wrong_checksum_fails_with_a_readable_reason(world: VenueWorld, media: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "a.jpg", 200, 100)
     started = declare(
         client, venue_assets(demo), as_role("editor"), photo, "image/jpeg", checksumSha256="0" * 64
@@ -98,7 +75,7 @@ def test_a_wrong_checksum_fails_with_a_readable_reason(
     client.post(
         f"{venue_assets(demo)}/uploads/{started['uploadId']}/complete", headers=as_role("editor")
     )
-    assert ingest(app, database, started["assetId"], clock) is AssetStatus.FAILED
+    assert ingest(world.app, world.database, started["assetId"], world.clock) is AssetStatus.FAILED
     body = client.get(
         f"{venue_assets(demo)}/{started['assetId']}", headers=as_role("editor")
     ).json()
@@ -109,14 +86,16 @@ def test_a_wrong_checksum_fails_with_a_readable_reason(
 
 
 def test_a_truncated_video_fails_as_corrupt_and_is_never_processed_again(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    media: Path,
-    clock: FakeClock,
+    world: VenueWorld, media: Path
 ) -> None:
+    client, app, database, demo, as_role, clock = (
+        world.client,
+        world.app,
+        world.database,
+        world.demo,
+        world.as_role,
+        world.clock,
+    )
     clip = truncate(make_mp4(media / "cut.mp4", seconds=2), 0.5)
     asset = upload(client, venue_assets(demo), as_role("editor"), clip, "video/mp4")
     assert ingest(app, database, asset["assetId"], clock) is AssetStatus.FAILED
@@ -129,21 +108,15 @@ def test_a_truncated_video_fails_as_corrupt_and_is_never_processed_again(
     assert ingest(app, database, asset["assetId"], clock) is None  # §13.4
 
 
-def test_two_runs_racing_for_one_asset_process_it_once(
-    client: TestClient,
-    app: FastAPI,
-    database: Database,
-    demo: Demo,
-    as_role,
-    media: Path,
-    clock: FakeClock,
-) -> None:
+def test_two_runs_racing_for_one_asset_process_it_once(world: VenueWorld, media: Path) -> None:
     clip = make_mp4(media / "race.mp4", seconds=2)
-    asset = upload(client, venue_assets(demo), as_role("editor"), clip, "video/mp4")
+    asset = upload(
+        world.client, venue_assets(world.demo), world.as_role("editor"), clip, "video/mp4"
+    )
     outcomes: list[AssetStatus | None] = []
 
     def run() -> None:
-        outcomes.append(ingest(app, database, asset["assetId"], clock))
+        outcomes.append(ingest(world.app, world.database, asset["assetId"], world.clock))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
@@ -153,11 +126,10 @@ def test_two_runs_racing_for_one_asset_process_it_once(
     assert sorted(outcomes, key=str) == sorted([AssetStatus.READY, None], key=str)
 
 
-def test_completing_twice_is_409_and_without_a_file_is_422(
-    client: TestClient, demo: Demo, as_role, media: Path
-) -> None:
+def test_completing_twice_is_409_and_without_a_file_is_422(world: VenueWorld, media: Path) -> None:
+    client, demo = world.client, world.demo
     photo = make_jpeg(media / "b.jpg", 100, 100)
-    editor = as_role("editor")
+    editor = world.as_role("editor")
     started = declare(client, venue_assets(demo), editor, photo, "image/jpeg").json()
     complete = f"{venue_assets(demo)}/uploads/{started['uploadId']}/complete"
     assert client.post(complete, headers=editor).status_code == 422
@@ -179,20 +151,24 @@ def test_completing_twice_is_409_and_without_a_file_is_422(
     ],
 )
 def test_bad_declarations_are_refused_before_anything_is_stored(
-    client: TestClient, demo: Demo, as_role, media: Path, settings: Settings, overrides, location
+    world: VenueWorld, media: Path, settings: Settings, overrides, location
 ) -> None:
     photo = make_jpeg(media / "c.jpg", 50, 50)
     response = declare(
-        client, venue_assets(demo), as_role("editor"), photo, "image/jpeg", **overrides
+        world.client,
+        venue_assets(world.demo),
+        world.as_role("editor"),
+        photo,
+        "image/jpeg",
+        **overrides,
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == location
     assert not list(settings.media_dir.glob("**/*"))
 
 
-def test_a_put_that_differs_from_the_declaration_is_refused(
-    client: TestClient, demo: Demo, as_role, media: Path, clock: FakeClock
-) -> None:
+def test_a_put_that_differs_from_the_declaration_is_refused(world: VenueWorld, media: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "d.jpg", 60, 60)
     started = declare(client, venue_assets(demo), as_role("editor"), photo, "image/jpeg").json()
     lying = put_file(client, started, photo, **{"Content-Type": "video/mp4"})
@@ -204,7 +180,7 @@ def test_a_put_that_differs_from_the_declaration_is_refused(
         headers=started["uploadHeaders"],
     )
     assert 400 <= tampered.status_code < 500
-    clock.advance(minutes=61)
+    world.clock.advance(minutes=61)
     expired = put_file(client, started, photo)
     assert 400 <= expired.status_code < 500
     complete = client.post(
@@ -213,7 +189,8 @@ def test_a_put_that_differs_from_the_declaration_is_refused(
     assert complete.status_code in (401, 409, 422)  # nothing was stored; the session expired
 
 
-def test_who_may_upload_where(client: TestClient, demo: Demo, as_role, media: Path) -> None:
+def test_who_may_upload_where(world: VenueWorld, media: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "e.jpg", 40, 40)
     library = "/v1/library/assets"
     assert declare(client, library, as_role("editor"), photo, "image/jpeg").status_code == 403
@@ -227,8 +204,9 @@ def test_who_may_upload_where(client: TestClient, demo: Demo, as_role, media: Pa
 
 
 def test_a_venue_sees_the_shared_library_and_its_own_but_not_other_venues(
-    client: TestClient, demo: Demo, as_role, media: Path
+    world: VenueWorld, media: Path
 ) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "f.jpg", 40, 40)
     shared = upload(client, "/v1/library/assets", as_role("admin"), photo, "image/jpeg")
     own = upload(client, venue_assets(demo), as_role("editor"), photo, "image/jpeg")
@@ -257,7 +235,8 @@ def test_a_venue_sees_the_shared_library_and_its_own_but_not_other_venues(
     )
 
 
-def test_delete_hides_the_asset(client: TestClient, demo: Demo, as_role, media: Path) -> None:
+def test_delete_hides_the_asset(world: VenueWorld, media: Path) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     photo = make_jpeg(media / "g.jpg", 40, 40)
     asset = upload(client, venue_assets(demo), as_role("editor"), photo, "image/jpeg")
     url = f"{venue_assets(demo)}/{asset['assetId']}"
@@ -266,12 +245,12 @@ def test_delete_hides_the_asset(client: TestClient, demo: Demo, as_role, media: 
     assert client.get(url, headers=as_role("editor")).status_code == 404
 
 
-def test_upload_sessions_are_limited_per_tenant(
-    client: TestClient, demo: Demo, as_role, media: Path
-) -> None:
+def test_upload_sessions_are_limited_per_tenant(world: VenueWorld, media: Path) -> None:
     photo = make_jpeg(media / "h.jpg", 20, 20)
     statuses = [
-        declare(client, venue_assets(demo), as_role("editor"), photo, "image/jpeg").status_code
+        declare(
+            world.client, venue_assets(world.demo), world.as_role("editor"), photo, "image/jpeg"
+        ).status_code
         for _ in range(31)
     ]
     assert statuses[:30] == [201] * 30
@@ -279,11 +258,12 @@ def test_upload_sessions_are_limited_per_tenant(
 
 
 def test_completing_while_the_media_storage_is_broken_is_a_503_problem(
-    client: TestClient, demo: Demo, as_role, media: Path, settings: Settings
+    world: VenueWorld, media: Path, settings: Settings
 ) -> None:
     """Issue 13 item 9: a storage fault is the server's, not 'no file has been received'."""
+    client, demo = world.client, world.demo
     photo = make_jpeg(media / "e.jpg", 60, 60)
-    editor = as_role("editor")
+    editor = world.as_role("editor")
     started = declare(client, venue_assets(demo), editor, photo, "image/jpeg").json()
     assert put_file(client, started, photo).status_code == 200
     tenant_dir = settings.media_dir / str(demo.tenant_id)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from signage.db.engine import Database
 from signage.db.models import AuditEntry
-from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
 from tests.support.devices import PairedDevice, pair
+from tests.support.world import VenueWorld
 
 
 def issue(client: TestClient, headers: dict, demo: Demo, device: PairedDevice, body: dict):
@@ -20,15 +19,14 @@ def issue(client: TestClient, headers: dict, demo: Demo, device: PairedDevice, b
     )
 
 
-def test_round_trip_issue_poll_acknowledge(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock, database: Database
-) -> None:
+def test_round_trip_issue_poll_acknowledge(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     manager = as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     first = issue(client, manager, demo, device, {"type": "REQUEST_MANIFEST_REFRESH"})
     assert first.status_code == 201
     assert first.json()["status"] == "PENDING"
-    clock.advance(seconds=1)
+    world.clock.advance(seconds=1)
     issue(
         client, manager, demo, device, {"type": "SET_LOG_LEVEL", "parameters": {"level": "debug"}}
     )
@@ -53,14 +51,13 @@ def test_round_trip_issue_poll_acknowledge(
         ("REQUEST_MANIFEST_REFRESH", "SUCCEEDED"),
     ]
     assert history[1]["result"] == {"manifestEtag": "e:1"}
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {"COMMAND_ISSUED", "COMMAND_RESULT"} <= actions
 
 
-def test_unacknowledged_commands_are_delivered_again(
-    client: TestClient, demo: Demo, as_role
-) -> None:
+def test_unacknowledged_commands_are_delivered_again(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     device = pair(client, as_role("manager"), demo.fortescue_id)
     issue(client, as_role("manager"), demo, device, {"type": "RESTART_PLAYBACK_LOOP"})
     first = client.get("/v1/player/commands", headers=device.headers).json()["items"]
@@ -68,8 +65,9 @@ def test_unacknowledged_commands_are_delivered_again(
     assert [c["commandId"] for c in again] == [c["commandId"] for c in first]
 
 
-def test_parameters_are_checked_per_type(client: TestClient, demo: Demo, as_role) -> None:
-    manager = as_role("manager")
+def test_parameters_are_checked_per_type(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     bad: list[dict] = [
         {"type": "SET_LOG_LEVEL"},
@@ -91,8 +89,9 @@ def test_parameters_are_checked_per_type(client: TestClient, demo: Demo, as_role
     assert good.status_code == 201
 
 
-def test_all_seven_command_types_are_accepted(client: TestClient, demo: Demo, as_role) -> None:
-    manager = as_role("manager")
+def test_all_seven_command_types_are_accepted(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     bodies: list[dict] = [
         {"type": t}
@@ -111,10 +110,9 @@ def test_all_seven_command_types_are_accepted(client: TestClient, demo: Demo, as
         assert issue(client, manager, demo, device, body).status_code == 201
 
 
-def test_a_result_for_another_devices_command_is_404(
-    client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = as_role("manager")
+def test_a_result_for_another_devices_command_is_404(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     mine = pair(client, manager, demo.fortescue_id, "Mine")
     other = pair(client, manager, demo.fortescue_id, "Other")
     command = issue(client, manager, demo, other, {"type": "REBOOT_APP"}).json()
@@ -126,13 +124,12 @@ def test_a_result_for_another_devices_command_is_404(
     assert response.status_code == 404
 
 
-def test_commands_expire_after_a_day(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock
-) -> None:
-    manager = as_role("manager")
+def test_commands_expire_after_a_day(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     command = issue(client, manager, demo, device, {"type": "CLEAR_CACHE_UNUSED"}).json()
-    clock.advance(hours=24, seconds=1)
+    world.clock.advance(hours=24, seconds=1)
     assert client.get("/v1/player/commands", headers=device.headers).json()["items"] == []
     late = client.post(
         f"/v1/player/commands/{command['commandId']}/result",
@@ -147,19 +144,20 @@ def test_commands_expire_after_a_day(
     assert history[0]["status"] == "EXPIRED"
 
 
-def test_player_routes_refuse_user_tokens(client: TestClient, demo: Demo, as_role) -> None:
-    assert client.get("/v1/player/commands", headers=as_role("admin")).status_code == 401
+def test_player_routes_refuse_user_tokens(world: VenueWorld) -> None:
+    assert (
+        world.client.get("/v1/player/commands", headers=world.as_role("admin")).status_code == 401
+    )
 
 
-def test_commands_come_in_cursor_pages(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock
-) -> None:
+def test_commands_come_in_cursor_pages(world: VenueWorld) -> None:
     """§27.1 `{items, nextCursor}` (issue 15 item 16); the player reads `items`."""
-    manager = as_role("manager")
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     for kind in ("REQUEST_MANIFEST_REFRESH", "RESTART_PLAYBACK_LOOP"):
         assert issue(client, manager, demo, device, {"type": kind}).status_code == 201
-        clock.advance(seconds=1)
+        world.clock.advance(seconds=1)
     first = client.get("/v1/player/commands", params={"limit": 1}, headers=device.headers)
     assert first.status_code == 200
     assert [c["type"] for c in first.json()["items"]] == ["REQUEST_MANIFEST_REFRESH"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signage.db.engine import Database
 from signage.db.models import VenueEpoch
-from tests.support.clock import FakeClock
 from tests.support.demo import Demo
 from tests.support.devices import PairedDevice, heartbeat_body, pair
+from tests.support.world import VenueWorld
 
 
 def devices_url(demo: Demo) -> str:
@@ -24,9 +23,8 @@ def epoch(database: Database, venue_id) -> int:
         )
 
 
-def test_device_view_merges_the_latest_heartbeat(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock
-) -> None:
+def test_device_view_merges_the_latest_heartbeat(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     device = pair(client, as_role("manager"), demo.fortescue_id)
     assert (
         client.post(
@@ -46,15 +44,14 @@ def test_device_view_merges_the_latest_heartbeat(
     assert status["cache"]["usedBytes"] == 524288000
     assert status["network"]["type"] == "ETHERNET"
     assert status["errors"]["downloadFailures"] == 2
-    clock.advance(minutes=3)
+    world.clock.advance(minutes=3)
     later = client.get(f"{devices_url(demo)}/{device.device_id}", headers=as_role("viewer"))
     assert later.json()["status"]["online"] is False
 
 
-def test_list_filters_by_online_group_and_app_version(
-    client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = as_role("manager")
+def test_list_filters_by_online_group_and_app_version(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     group = client.post(
         f"/v1/venues/{demo.fortescue_id}/groups", json={"name": "Bar"}, headers=manager
     ).json()
@@ -81,10 +78,9 @@ def test_list_filters_by_online_group_and_app_version(
     assert names(appVersion="2.0.0") == ["Live"]
 
 
-def test_patch_needs_if_match_and_refuses_a_stale_etag(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
-    manager = as_role("manager")
+def test_patch_needs_if_match_and_refuses_a_stale_etag(world: VenueWorld) -> None:
+    client, demo, database = world.client, world.demo, world.database
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     url = f"{devices_url(demo)}/{device.device_id}"
     etag = client.get(url, headers=manager).headers["etag"]
@@ -105,8 +101,9 @@ def test_patch_needs_if_match_and_refuses_a_stale_etag(
     assert stale.json()["currentEtag"] == changed.headers["etag"]
 
 
-def test_patch_validates_each_field(client: TestClient, demo: Demo, as_role) -> None:
-    manager = as_role("manager")
+def test_patch_validates_each_field(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     url = f"{devices_url(demo)}/{device.device_id}"
     etag = client.get(url, headers=manager).headers["etag"]
@@ -122,10 +119,9 @@ def test_patch_validates_each_field(client: TestClient, demo: Demo, as_role) -> 
         assert response.status_code == 422, body
 
 
-def test_removing_a_device_revokes_its_token_at_once(
-    client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = as_role("manager")
+def test_removing_a_device_revokes_its_token_at_once(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device: PairedDevice = pair(client, manager, demo.fortescue_id)
     assert (
         client.delete(f"{devices_url(demo)}/{device.device_id}", headers=manager).status_code == 204
@@ -139,9 +135,10 @@ def test_removing_a_device_revokes_its_token_at_once(
     assert client.get(f"{devices_url(demo)}/{device.device_id}", headers=manager).status_code == 404
 
 
-def test_groups_crud_and_unique_names(client: TestClient, demo: Demo, as_role) -> None:
+def test_groups_crud_and_unique_names(world: VenueWorld) -> None:
+    client, as_role = world.client, world.as_role
     manager = as_role("manager")
-    url = f"/v1/venues/{demo.fortescue_id}/groups"
+    url = f"/v1/venues/{world.demo.fortescue_id}/groups"
     created = client.post(url, json={"name": "Bar"}, headers=manager)
     assert created.status_code == 201
     group_id = created.json()["groupId"]
@@ -156,11 +153,12 @@ def test_groups_crud_and_unique_names(client: TestClient, demo: Demo, as_role) -
 
 
 def test_renaming_a_group_to_a_name_the_venue_has_is_a_409_naming_the_field(
-    client: TestClient, demo: Demo, as_role
+    world: VenueWorld,
 ) -> None:
     """Issue 21: the rename was flushed outside its savepoint and answered 500."""
-    manager = as_role("manager")
-    url = f"/v1/venues/{demo.fortescue_id}/groups"
+    client = world.client
+    manager = world.as_role("manager")
+    url = f"/v1/venues/{world.demo.fortescue_id}/groups"
     assert client.post(url, json={"name": "Bar"}, headers=manager).status_code == 201
     lounge = client.post(url, json={"name": "Lounge"}, headers=manager).json()
     renamed = client.put(f"{url}/{lounge['groupId']}", json={"name": " Bar "}, headers=manager)
@@ -177,8 +175,9 @@ def test_renaming_a_group_to_a_name_the_venue_has_is_a_409_naming_the_field(
     assert kept["name"] == "Lounge"
 
 
-def test_deleting_a_group_ungroups_its_devices(client: TestClient, demo: Demo, as_role) -> None:
-    manager = as_role("manager")
+def test_deleting_a_group_ungroups_its_devices(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     group = client.post(
         f"/v1/venues/{demo.fortescue_id}/groups", json={"name": "Bar"}, headers=manager
     ).json()
@@ -192,9 +191,8 @@ def test_deleting_a_group_ungroups_its_devices(client: TestClient, demo: Demo, a
     assert client.get(url, headers=manager).json()["primaryGroupId"] is None
 
 
-def test_a_device_of_another_venue_is_not_found_through_this_one(
-    client: TestClient, demo: Demo, as_role
-) -> None:
+def test_a_device_of_another_venue_is_not_found_through_this_one(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     device = pair(client, as_role("admin"), demo.badger_id)
     response = client.get(f"{devices_url(demo)}/{device.device_id}", headers=as_role("admin"))
     assert response.status_code == 404

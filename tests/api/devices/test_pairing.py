@@ -11,8 +11,6 @@ from signage.db.engine import Database
 from signage.db.models import AuditEntry, Device, DevicePairing, Tenant, VenueEpoch
 from signage.devices.pairing import CODE_ALPHABET, expire_stale
 from signage.enums import DeviceLifecycle, PairingStatus, TenantStatus
-from tests.support.clock import FakeClock
-from tests.support.demo import Demo
 from tests.support.devices import (
     PairedDevice,
     heartbeat_answer,
@@ -21,6 +19,7 @@ from tests.support.devices import (
     poll_status,
     start_pairing,
 )
+from tests.support.world import VenueWorld
 
 
 def claim(client: TestClient, headers: dict, venue_id, code: str, name: str = "Screen"):
@@ -45,12 +44,11 @@ def test_start_gives_a_short_unambiguous_code_and_a_qr_payload(client: TestClien
     assert poll_status(client, started)["status"] == "PENDING"
 
 
-def test_full_flow_hands_the_token_over_exactly_once(
-    client: TestClient, demo: Demo, as_role
-) -> None:
+def test_full_flow_hands_the_token_over_exactly_once(world: VenueWorld) -> None:
+    client = world.client
     started = start_pairing(client)
     typed = started["pairingCode"].replace("-", "").lower()  # as a person might type it
-    claimed = claim(client, as_role("manager"), demo.fortescue_id, typed, "Bar screen")
+    claimed = claim(client, world.as_role("manager"), world.demo.fortescue_id, typed, "Bar screen")
     assert claimed.status_code == 201
     device = claimed.json()
     assert device["name"] == "Bar screen"
@@ -79,14 +77,15 @@ def test_status_needs_the_secret(client: TestClient) -> None:
     assert response.status_code == 404
 
 
-def test_expired_codes_cannot_be_claimed_and_are_cleaned_up(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock, database: Database
-) -> None:
+def test_expired_codes_cannot_be_claimed_and_are_cleaned_up(world: VenueWorld) -> None:
+    client, clock, database = world.client, world.clock, world.database
     started = start_pairing(client)
     stale = start_pairing(client)
-    headers = as_role("manager")
+    headers = world.as_role("manager")
     clock.advance(minutes=10, seconds=1)
-    assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 404
+    assert (
+        claim(client, headers, world.demo.fortescue_id, started["pairingCode"]).status_code == 404
+    )
     assert poll_status(client, started)["status"] == "EXPIRED"
     with database.unit_of_work() as session:
         assert expire_stale(session, clock.now) == 1  # `stale`; `started` expired when read
@@ -96,7 +95,8 @@ def test_expired_codes_cannot_be_claimed_and_are_cleaned_up(
     assert poll_status(client, stale)["status"] == "EXPIRED"
 
 
-def test_a_code_cannot_be_claimed_twice(client: TestClient, demo: Demo, as_role) -> None:
+def test_a_code_cannot_be_claimed_twice(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     started = start_pairing(client)
     headers = as_role("manager")
     assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 201
@@ -106,51 +106,56 @@ def test_a_code_cannot_be_claimed_twice(client: TestClient, demo: Demo, as_role)
     assert claim(client, headers, demo.fortescue_id, started["pairingCode"]).status_code == 404
 
 
-def test_claiming_into_another_tenants_venue_is_404(
-    client: TestClient, demo: Demo, as_role
-) -> None:
+def test_claiming_into_another_tenants_venue_is_404(world: VenueWorld) -> None:
+    client = world.client
     started = start_pairing(client)
-    response = claim(client, as_role("admin"), demo.other_venue_id, started["pairingCode"])
+    response = claim(
+        client, world.as_role("admin"), world.demo.other_venue_id, started["pairingCode"]
+    )
     assert response.status_code == 404
     assert poll_status(client, started)["status"] == "PENDING"
 
 
-def test_editors_and_viewers_cannot_claim(client: TestClient, demo: Demo, as_role) -> None:
+def test_editors_and_viewers_cannot_claim(world: VenueWorld) -> None:
+    client = world.client
     started = start_pairing(client)
     for role in ("editor", "viewer", "tviewer"):
         assert (
-            claim(client, as_role(role), demo.fortescue_id, started["pairingCode"]).status_code
+            claim(
+                client, world.as_role(role), world.demo.fortescue_id, started["pairingCode"]
+            ).status_code
             == 403
         )
 
 
-def test_guessing_codes_is_rate_limited(client: TestClient, demo: Demo, as_role) -> None:
-    headers = as_role("admin")
+def test_guessing_codes_is_rate_limited(world: VenueWorld) -> None:
+    headers = world.as_role("admin")
     answers = [
-        claim(client, headers, demo.fortescue_id, f"ZZZZ{i:04d}").status_code for i in range(11)
+        claim(world.client, headers, world.demo.fortescue_id, f"ZZZZ{i:04d}").status_code
+        for i in range(11)
     ]
     assert answers[:10] == [404] * 10
     assert answers[10] == 429
 
 
 def test_repairing_in_the_same_venue_keeps_the_device_and_revokes_the_old_token(
-    client: TestClient, demo: Demo, as_role, database: Database
+    world: VenueWorld,
 ) -> None:
-    headers = as_role("manager")
+    client, demo = world.client, world.demo
+    headers = world.as_role("manager")
     first = pair(client, headers, demo.fortescue_id, hardware_id="hw-same-box")
     second = pair(client, headers, demo.fortescue_id, "Renamed", hardware_id="hw-same-box")
     assert second.device_id == first.device_id
     assert heartbeat_answer(client, first.headers) == 401
     assert heartbeat_answer(client, second.headers) == 204
     repaired = [
-        e.details.get("repaired") for e in audit_of(database, demo.tenant_id, "DEVICE_PAIRED")
+        e.details.get("repaired") for e in audit_of(world.database, demo.tenant_id, "DEVICE_PAIRED")
     ]
     assert repaired == [False, True]  # the first pairing, then the re-pairing
 
 
-def test_repairing_elsewhere_removes_the_old_device(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
+def test_repairing_elsewhere_removes_the_old_device(world: VenueWorld) -> None:
+    client, demo, as_role, database = world.client, world.demo, world.as_role, world.database
     first = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-moving")
     moved = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-moving")
     assert moved.device_id != first.device_id
@@ -169,9 +174,8 @@ def test_repairing_elsewhere_removes_the_old_device(
     }
 
 
-def test_a_manager_of_both_venues_moves_a_screen_between_them(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
+def test_a_manager_of_both_venues_moves_a_screen_between_them(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     roles = {str(demo.fortescue_id): "VENUE_MANAGER", str(demo.badger_id): "VENUE_MANAGER"}
     granted = client.put(
         f"/v1/tenants/{demo.tenant_id}/users/{demo.user_ids['manager']}/venue-roles",
@@ -184,16 +188,15 @@ def test_a_manager_of_both_venues_moves_a_screen_between_them(
     assert moved.device_id != first.device_id
     assert heartbeat_answer(client, first.headers) == 401
     assert heartbeat_answer(client, moved.headers) == 204
-    [removal] = audit_of(database, demo.tenant_id, "DEVICE_REMOVED")
+    [removal] = audit_of(world.database, demo.tenant_id, "DEVICE_REMOVED")
     assert removal.target_id == first.device_id
 
 
-def test_pairing_moves_the_epoch_and_is_audited(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
+def test_pairing_moves_the_epoch_and_is_audited(world: VenueWorld) -> None:
+    demo, database = world.demo, world.database
     with database.sessions() as session:
         before = session.get_one(VenueEpoch, demo.fortescue_id).manifest_epoch
-    device = pair(client, as_role("manager"), demo.fortescue_id)
+    device = pair(world.client, world.as_role("manager"), demo.fortescue_id)
     with database.sessions() as session:
         assert session.get_one(VenueEpoch, demo.fortescue_id).manifest_epoch > before
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "DEVICE_PAIRED"))
@@ -202,11 +205,10 @@ def test_pairing_moves_the_epoch_and_is_audited(
     assert entry.actor_id == demo.user_ids["manager"]
 
 
-def test_disabling_the_tenant_revokes_its_device_tokens(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
-    device = pair(client, as_role("manager"), demo.fortescue_id)
-    with database.unit_of_work() as session:
+def test_disabling_the_tenant_revokes_its_device_tokens(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    device = pair(client, world.as_role("manager"), demo.fortescue_id)
+    with world.database.unit_of_work() as session:
         session.execute(
             update(Tenant).where(Tenant.id == demo.tenant_id).values(status=TenantStatus.DISABLED)
         )
@@ -243,9 +245,12 @@ def hijack(client: TestClient, headers: dict, venue_id, victim: PairedDevice) ->
 
 
 def test_starting_a_pairing_with_a_paired_screens_hardware_id_changes_nothing(
-    client: TestClient, demo: Demo, as_role, database: Database
+    world: VenueWorld,
 ) -> None:
-    victim = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-victim-1")
+    client, database = world.client, world.database
+    victim = pair(
+        client, world.as_role("manager"), world.demo.fortescue_id, hardware_id="hw-victim-1"
+    )
     with database.sessions() as session:
         before = session.get_one(Device, victim.device_id).version
     started = start_pairing(client, victim.hardware_id)
@@ -256,9 +261,8 @@ def test_starting_a_pairing_with_a_paired_screens_hardware_id_changes_nothing(
     assert (after.status, after.version) == (DeviceLifecycle.ACTIVE, before)
 
 
-def test_another_tenant_cannot_take_over_a_screen_by_its_hardware_id(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
+def test_another_tenant_cannot_take_over_a_screen_by_its_hardware_id(world: VenueWorld) -> None:
+    client, demo, as_role, database = world.client, world.demo, world.as_role, world.database
     victim = pair(client, as_role("manager"), demo.fortescue_id, hardware_id="hw-victim-2")
     attackers = hijack(client, as_role("other_admin"), demo.other_venue_id, victim)
 
@@ -277,9 +281,8 @@ def test_another_tenant_cannot_take_over_a_screen_by_its_hardware_id(
     assert (theirs.tenant_id, theirs.venue_id) == (demo.other_tenant_id, demo.other_venue_id)
 
 
-def test_a_manager_of_one_venue_cannot_take_over_a_screen_of_another(
-    client: TestClient, demo: Demo, as_role, database: Database
-) -> None:
+def test_a_manager_of_one_venue_cannot_take_over_a_screen_of_another(world: VenueWorld) -> None:
+    client, demo, as_role = world.client, world.demo, world.as_role
     victim = pair(client, as_role("admin"), demo.badger_id, hardware_id="hw-victim-3")
     managers = hijack(client, as_role("manager"), demo.fortescue_id, victim)
 
@@ -289,4 +292,4 @@ def test_a_manager_of_one_venue_cannot_take_over_a_screen_of_another(
     )
     assert seen.status_code == 200
     assert heartbeat_answer(client, victim.headers) == 204
-    assert audit_of(database, demo.tenant_id, "DEVICE_REMOVED") == []
+    assert audit_of(world.database, demo.tenant_id, "DEVICE_REMOVED") == []

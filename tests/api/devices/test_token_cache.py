@@ -15,6 +15,7 @@ from signage.db.engine import Database
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
 from tests.support.devices import heartbeat_body, pair
+from tests.support.world import VenueWorld
 
 
 @pytest.fixture
@@ -32,9 +33,10 @@ def token_lookups(database: Database) -> Iterator[list[str]]:
 
 
 def test_the_second_request_is_answered_from_the_cache(
-    client: TestClient, demo: Demo, as_role, token_lookups: list[str]
+    world: VenueWorld, token_lookups: list[str]
 ) -> None:
-    device = pair(client, as_role("manager"), demo.fortescue_id)
+    client = world.client
+    device = pair(client, world.as_role("manager"), world.demo.fortescue_id)
     for _ in range(2):
         assert (
             client.post(
@@ -45,10 +47,9 @@ def test_the_second_request_is_answered_from_the_cache(
     assert len(token_lookups) == 1
 
 
-def test_a_removal_after_caching_still_refuses_the_very_next_request(
-    client: TestClient, demo: Demo, as_role
-) -> None:
-    manager = as_role("manager")
+def test_a_removal_after_caching_still_refuses_the_very_next_request(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
     device = pair(client, manager, demo.fortescue_id)
     assert client.get("/v1/player/commands", headers=device.headers).status_code == 200  # cached
     assert (

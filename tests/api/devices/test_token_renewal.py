@@ -10,13 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.routes.player import TOKEN_RENEWAL_HEADER
-from signage.db.engine import Database
 from signage.db.models import DeviceAuthToken
 from signage.devices.tokens import renewal_due
 from signage.enums import DeviceTokenStatus
 from tests.support.clock import FakeClock
-from tests.support.demo import Demo, bearer, login
+from tests.support.demo import bearer, login
 from tests.support.devices import pair
+from tests.support.world import VenueWorld
 
 DAY = timedelta(days=1)
 
@@ -39,10 +39,9 @@ def test_renewal_is_due_only_inside_the_window() -> None:
     assert renewal_due(end, end, window)
 
 
-def test_a_device_polling_for_800_days_is_never_refused(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock
-) -> None:
-    token = pair(client, as_role("manager"), demo.fortescue_id).token
+def test_a_device_polling_for_800_days_is_never_refused(world: VenueWorld) -> None:
+    client, clock = world.client, world.clock
+    token = pair(client, world.as_role("manager"), world.demo.fortescue_id).token
     renewals = 0
     for _ in range(160):  # 800 days, a poll every 5 days
         clock.advance(days=5)
@@ -55,10 +54,9 @@ def test_a_device_polling_for_800_days_is_never_refused(
     assert renewals >= 2
 
 
-def test_the_old_token_works_until_the_new_one_is_used(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock, database: Database
-) -> None:
-    old = pair(client, as_role("manager"), demo.fortescue_id).token
+def test_the_old_token_works_until_the_new_one_is_used(world: VenueWorld) -> None:
+    client, clock = world.client, world.clock
+    old = pair(client, world.as_role("manager"), world.demo.fortescue_id).token
     clock.advance(days=300)
     assert TOKEN_RENEWAL_HEADER not in poll_manifest(client, old).headers
     clock.advance(days=40)  # 25 days left: inside the 30-day window
@@ -70,7 +68,7 @@ def test_the_old_token_works_until_the_new_one_is_used(
     assert use(client, new, clock) == 200
     assert use(client, old, clock) == 401  # ended by the successor's first use
     assert TOKEN_RENEWAL_HEADER not in poll_manifest(client, new).headers
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         active = session.scalar(
             select(func.count())
             .select_from(DeviceAuthToken)
@@ -79,10 +77,9 @@ def test_the_old_token_works_until_the_new_one_is_used(
     assert active == 1
 
 
-def test_a_conditional_poll_carries_the_renewal_too(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock
-) -> None:
-    token = pair(client, as_role("manager"), demo.fortescue_id).token
+def test_a_conditional_poll_carries_the_renewal_too(world: VenueWorld) -> None:
+    client, clock = world.client, world.clock
+    token = pair(client, world.as_role("manager"), world.demo.fortescue_id).token
     clock.advance(days=350)
     etag = poll_manifest(client, token).headers["ETag"]  # its renewal is lost
     answer = client.get("/v1/player/manifest", headers={**bearer(token), "If-None-Match": etag})
@@ -91,10 +88,9 @@ def test_a_conditional_poll_carries_the_renewal_too(
 
 
 @pytest.mark.parametrize("used_successor", [False, True])
-def test_removing_the_device_ends_both_tokens(
-    client: TestClient, demo: Demo, as_role, clock: FakeClock, used_successor: bool
-) -> None:
-    device = pair(client, as_role("manager"), demo.fortescue_id)
+def test_removing_the_device_ends_both_tokens(world: VenueWorld, used_successor: bool) -> None:
+    client, demo, clock = world.client, world.demo, world.clock
+    device = pair(client, world.as_role("manager"), demo.fortescue_id)
     clock.advance(days=340)
     new = poll_manifest(client, device.token).headers[TOKEN_RENEWAL_HEADER]
     if used_successor:

@@ -6,30 +6,21 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
 from signage.config import Settings
 from signage.tenancy.demo_content import HAPPY_HOUR_PLAYLIST, HOUSE_PLAYLIST, seed_demo_content
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
-from tests.support.demo import Demo
 from tests.support.devices import pair
+from tests.support.world import VenueWorld
 
 
 def test_a_screen_paired_to_a_demo_venue_plays_the_demo_content(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
+    world: VenueWorld, settings: Settings
 ) -> None:
-    context = app.state.context
+    client, as_role, clock = world.client, world.as_role, world.clock
+    context = world.app.state.context
     assert seed_demo_content(context.database, context.storage, settings, clock)
     assert not seed_demo_content(context.database, context.storage, settings, clock)
 
-    screen = pair(client, as_role("admin"), demo.badger_id)
+    screen = pair(client, as_role("admin"), world.demo.badger_id)
     manifest = client.get("/v1/player/manifest", headers=screen.headers)
     assert manifest.status_code == 200, manifest.text
     playlist = manifest.json()["playlist"]
@@ -48,15 +39,11 @@ def test_a_screen_paired_to_a_demo_venue_plays_the_demo_content(
 
 
 def test_the_demo_schedule_puts_happy_hour_on_the_bar_screens_on_weekday_evenings(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
+    world: VenueWorld, settings: Settings
 ) -> None:
-    context = app.state.context
-    seed_demo_content(context.database, context.storage, settings, clock)
+    client, as_role, demo = world.client, world.as_role, world.demo
+    context = world.app.state.context
+    seed_demo_content(context.database, context.storage, settings, world.clock)
     groups = client.get(f"/v1/venues/{demo.fortescue_id}/groups", headers=as_role("manager"))
     [bar] = groups.json()["items"]
     # Monday 15 June 2026: 17:00-19:00 London is 16:00-18:00 UTC (BST).

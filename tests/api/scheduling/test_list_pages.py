@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
 from tests.support.content import create_playlist, published_playlist, ready_asset
-from tests.support.demo import Demo
+from tests.support.world import VenueWorld
 
 
-def test_overrides_come_in_cursor_pages(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    admin = as_role("admin")
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def test_overrides_come_in_cursor_pages(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    admin = world.as_role("admin")
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     base = f"/v1/venues/{demo.fortescue_id}/playlists"
     playlist_id = published_playlist(client, admin, base, [asset.asset_id])
     overrides = f"/v1/venues/{demo.fortescue_id}/overrides"
     started = []
     for hours in (1, 2, 3):
-        starts = (clock.now + timedelta(hours=hours)).isoformat()
+        starts = (world.clock.now + timedelta(hours=hours)).isoformat()
         answer = client.post(
             overrides, json={"playlistId": playlist_id, "startsAtUtc": starts}, headers=admin
         )
@@ -36,10 +30,9 @@ def test_overrides_come_in_cursor_pages(
     assert ([o["overrideId"] for o in rest["items"]], rest["nextCursor"]) == ([started[0]], None)
 
 
-def test_the_playlist_list_filters_by_scope(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    admin = as_role("admin")
+def test_the_playlist_list_filters_by_scope(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    admin = world.as_role("admin")
     shared, _ = create_playlist(client, admin, "/v1/library/playlists", "Shared")
     own, _ = create_playlist(client, admin, f"/v1/venues/{demo.fortescue_id}/playlists", "Own")
     venue_list = f"/v1/venues/{demo.fortescue_id}/playlists"

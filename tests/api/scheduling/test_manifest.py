@@ -9,14 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from signage.manifest import service as manifest_service
 from signage.manifest.document import grid_valid_to
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, clear_of_validity_boundary
 from tests.support.content import (
     IF_MATCH,
     add_slot,
@@ -27,6 +25,7 @@ from tests.support.content import (
 )
 from tests.support.demo import Demo
 from tests.support.devices import PairedDevice, pair
+from tests.support.world import VenueWorld
 
 # Monday 15 June 2026, 12:00 UTC = 13:00 in London (BST): the clock fixture's start.
 LUNCH = {"startMinutes": 12 * 60, "endMinutes": 14 * 60}
@@ -48,8 +47,11 @@ def fetch(
 
 
 @pytest.fixture
-def screen(client: TestClient, as_role: Signer, demo: Demo) -> PairedDevice:
-    return pair(client, as_role("manager"), demo.fortescue_id)
+def screen(world: VenueWorld) -> PairedDevice:
+    """A screen at Fortescue, with ten minutes of polls before the venue's validity boundary."""
+    demo = world.demo
+    clear_of_validity_boundary(world.clock, demo.fortescue_id)
+    return pair(world.client, world.as_role("manager"), demo.fortescue_id)
 
 
 def test_a_screen_with_nothing_scheduled_gets_settings_and_a_null_playlist(
@@ -67,14 +69,10 @@ def test_a_screen_with_nothing_scheduled_gets_settings_and_a_null_playlist(
 
 
 def test_a_published_schedule_drives_the_manifest_200_304_then_200_after_a_publish(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
-    headers = as_role("manager")
+    app, client, demo, clock = world.app, world.client, world.demo, world.clock
+    headers = world.as_role("manager")
     first = ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=1)
     second = ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=2)
     playlist_id = published_playlist(client, headers, venue_playlists(demo), [first.asset_id])
@@ -129,20 +127,18 @@ def test_a_published_schedule_drives_the_manifest_200_304_then_200_after_a_publi
 
 
 def test_the_etag_ignores_url_signatures_and_follows_content_only(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
+    app, client, demo, clock = world.app, world.client, world.demo, world.clock
     asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
-    published_playlist(client, as_role("manager"), venue_playlists(demo), [asset.asset_id])
+    published_playlist(client, world.as_role("manager"), venue_playlists(demo), [asset.asset_id])
     first = fetch(client, screen, clock)  # the venue's last published playlist (§31.5)
     manifests = app.state.context.manifests
     manifests.store.__init__(clock)  # forget the rendered documents, so URLs are signed again
     manifests.url_grace += timedelta(minutes=30)  # ... with another expiry
-    clock.advance(minutes=5)
+    # Time moves on, but not past validToUtc (content: it would rightly change the ETag);
+    # the screen fixture keeps the venue's validity boundary ten minutes away.
+    clock.advance(seconds=300)
     second = fetch(client, screen, clock)
     assert (
         first.json()["playlist"]["items"][0]["url"] != second.json()["playlist"]["items"][0]["url"]
@@ -151,15 +147,11 @@ def test_the_etag_ignores_url_signatures_and_follows_content_only(
 
 
 def test_fallback_chain_venue_fallback_then_last_published(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
-    admin = as_role("admin")
-    assets = [ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)]
+    client, demo, clock = world.client, world.demo, world.clock
+    admin = world.as_role("admin")
+    assets = [ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)]
     fallback = published_playlist(client, admin, venue_playlists(demo), [assets[0].asset_id])
     clock.advance(seconds=1)
     latest = published_playlist(client, admin, venue_playlists(demo), [assets[1].asset_id])
@@ -174,15 +166,11 @@ def test_fallback_chain_venue_fallback_then_last_published(
 
 
 def test_an_override_beats_the_schedule_at_the_next_poll_and_cancel_restores_it(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
-    headers = as_role("manager")
-    assets = [ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)]
+    client, demo, clock = world.client, world.demo, world.clock
+    headers = world.as_role("manager")
+    assets = [ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)]
     regular = published_playlist(client, headers, venue_playlists(demo), [assets[0].asset_id])
     urgent = published_playlist(client, headers, venue_playlists(demo), [assets[1].asset_id])
     add_slot(
@@ -232,16 +220,11 @@ def test_the_manifest_is_limited_to_two_polls_a_minute_per_device(
 
 
 def test_when_resolution_fails_the_last_good_manifest_is_served(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
+    world: VenueWorld, screen: PairedDevice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
-    published_playlist(client, as_role("manager"), venue_playlists(demo), [asset.asset_id])
+    client, demo, clock = world.client, world.demo, world.clock
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
+    published_playlist(client, world.as_role("manager"), venue_playlists(demo), [asset.asset_id])
     good = fetch(client, screen, clock)
     assert good.status_code == 200
 
@@ -276,25 +259,22 @@ def test_with_no_last_good_manifest_a_failure_is_a_503_the_player_rides_out(
 
 
 def test_a_user_token_is_refused_and_a_removed_device_must_pair_again(
-    client: TestClient, as_role: Signer, demo: Demo, screen: PairedDevice, clock: FakeClock
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
+    client, as_role = world.client, world.as_role
     assert client.get("/v1/player/manifest", headers=as_role("admin")).status_code == 401
     removed = client.delete(
-        f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}", headers=as_role("manager")
+        f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}",
+        headers=as_role("manager"),
     )
     assert removed.status_code == 204
-    assert fetch(client, screen, clock).status_code == 401
+    assert fetch(client, screen, world.clock).status_code == 401
 
 
 def test_the_redis_store_shares_rendered_documents_and_last_good_manifests(
-    redis_url: str,
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    redis_url: str, world: VenueWorld, screen: PairedDevice
 ) -> None:
+    app, client, demo = world.app, world.client, world.demo
     import redis
 
     from signage.manifest.cache import RedisManifestStore
@@ -302,8 +282,8 @@ def test_the_redis_store_shares_rendered_documents_and_last_good_manifests(
     store = RedisManifestStore(redis.Redis.from_url(redis_url), prefix=f"t:{uuid.uuid4()}")
     app.state.context.manifests.store = store
     asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
-    published_playlist(client, as_role("manager"), venue_playlists(demo), [asset.asset_id])
-    body = fetch(client, screen, clock).json()
+    published_playlist(client, world.as_role("manager"), venue_playlists(demo), [asset.asset_id])
+    body = fetch(client, screen, world.clock).json()
     assert store.document(body["manifestEtag"]) is not None
     last_good = store.last_good(uuid.UUID(screen.device_id))
     assert last_good is not None
@@ -312,17 +292,13 @@ def test_the_redis_store_shares_rendered_documents_and_last_good_manifests(
 
 
 def test_under_load_the_epoch_is_read_at_most_once_a_second_per_venue(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
+    app, client, demo, clock = world.app, world.client, world.demo, world.clock
     from tests.support.ratelimit import UnlimitedRateLimiter
 
     app.state.context.rate_limiter = UnlimitedRateLimiter()
-    headers = as_role("manager")
+    headers = world.as_role("manager")
     first, second = (ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2))
     published_playlist(client, headers, venue_playlists(demo), [first.asset_id], "One")
     before = client.get("/v1/player/manifest", headers=screen.headers).json()
@@ -337,9 +313,10 @@ def test_under_load_the_epoch_is_read_at_most_once_a_second_per_venue(
 
 
 def test_the_manifest_names_the_screen_and_a_rename_reaches_it_at_the_next_poll(
-    client: TestClient, screen: PairedDevice, clock: FakeClock, as_role: Signer, demo: Demo
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
     """The `screen` extension: the player's own slides say which screen this is (issue #22)."""
+    client, clock, as_role, demo = world.client, world.clock, world.as_role, world.demo
     first = fetch(client, screen, clock)
     assert first.json()["screen"] == {"deviceName": "Bar screen", "venueName": "Fortescue Arms"}
     etag = first.json()["manifestEtag"]
@@ -376,14 +353,15 @@ def test_the_manifest_names_the_screen_and_a_rename_reaches_it_at_the_next_poll(
 
 
 def test_the_device_cache_budget_reaches_the_screen_at_the_next_poll(
-    client: TestClient, screen: PairedDevice, clock: FakeClock, as_role: Signer, demo: Demo
+    world: VenueWorld, screen: PairedDevice
 ) -> None:
     """§11.1's `cacheBudgetBytes` hint in settings (issue 15 item 7)."""
+    client, clock = world.client, world.clock
     first = fetch(client, screen, clock)
     assert first.json()["settings"]["cacheBudgetBytes"] == 2 * 1024**3  # the §11.1 default
     etag = first.json()["manifestEtag"]
-    manager = as_role("manager")
-    device_url = f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}"
+    manager = world.as_role("manager")
+    device_url = f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}"
     version = client.get(device_url, headers=manager).headers["etag"]
     changed = client.patch(
         device_url,

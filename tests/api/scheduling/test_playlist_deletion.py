@@ -7,14 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from signage.db.engine import Database
 from signage.db.models import PlaylistPublished
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
 from tests.support.content import (
     add_slot,
     create_playlist,
@@ -24,6 +20,7 @@ from tests.support.content import (
 )
 from tests.support.demo import Demo
 from tests.support.devices import pair
+from tests.support.world import VenueWorld
 
 
 def venue_playlists(demo: Demo) -> str:
@@ -43,9 +40,8 @@ def assert_in_use(answer: httpx.Response, kind: str, demo: Demo) -> None:
     assert uses[0]["venueName"] in problem["detail"]
 
 
-def test_a_draft_only_playlist_is_deleted_and_leaves_lists(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_a_draft_only_playlist_is_deleted_and_leaves_lists(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     editor = as_role("editor")
     playlist_id, _ = create_playlist(client, editor, venue_playlists(demo), "Old menu")
     url = f"{venue_playlists(demo)}/{playlist_id}"
@@ -56,17 +52,16 @@ def test_a_draft_only_playlist_is_deleted_and_leaves_lists(
     assert client.delete(url, headers=editor).status_code == 404
 
 
-def test_an_unused_published_playlist_goes_but_its_snapshots_stay(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, database: Database
-) -> None:
-    admin = as_role("admin")
-    asset = ready_asset(app, demo.tenant_id, None)
+def test_an_unused_published_playlist_goes_but_its_snapshots_stay(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    admin = world.as_role("admin")
+    asset = ready_asset(world.app, demo.tenant_id, None)
     playlist_id = published_playlist(client, admin, "/v1/library/playlists", [asset.asset_id])
     url = f"/v1/library/playlists/{playlist_id}"
     assert client.delete(url, headers=admin).status_code == 204
     assert playlist_id not in listed(client, admin, "/v1/library/playlists")
     assert playlist_id not in listed(client, admin, venue_playlists(demo))  # the venue's picker
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         snapshots = session.scalars(
             select(PlaylistPublished).where(PlaylistPublished.playlist_id == playlist_id)
         ).all()
@@ -74,10 +69,11 @@ def test_an_unused_published_playlist_goes_but_its_snapshots_stay(
 
 
 def test_a_playlist_a_published_schedule_plays_is_refused_naming_the_venue(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
+    world: VenueWorld,
 ) -> None:
-    manager = as_role("manager")
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+    client, demo = world.client, world.demo
+    manager = world.as_role("manager")
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     playlist_id = published_playlist(client, manager, venue_playlists(demo), [asset.asset_id])
     screen = pair(client, manager, demo.fortescue_id)
     add_slot(
@@ -99,11 +95,10 @@ def test_a_playlist_a_published_schedule_plays_is_refused_naming_the_venue(
     assert client.get(url, headers=manager).status_code == 200
 
 
-def test_a_venue_fallback_and_a_live_override_keep_their_playlist(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    admin = as_role("admin")
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def test_a_venue_fallback_and_a_live_override_keep_their_playlist(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    admin = world.as_role("admin")
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     fallback = published_playlist(client, admin, venue_playlists(demo), [asset.asset_id])
     venue_url = f"/v1/tenants/{demo.tenant_id}/venues/{demo.fortescue_id}"
     venue = client.get(venue_url, headers=admin).json()
@@ -116,7 +111,7 @@ def test_a_venue_fallback_and_a_live_override_keep_their_playlist(
     )
 
     urgent = published_playlist(client, admin, venue_playlists(demo), [asset.asset_id], "Urgent")
-    ends = (clock.now + timedelta(hours=1)).isoformat()
+    ends = (world.clock.now + timedelta(hours=1)).isoformat()
     started = client.post(
         f"/v1/venues/{demo.fortescue_id}/overrides",
         json={"playlistId": urgent, "endsAtUtc": ends},
@@ -132,9 +127,8 @@ def test_a_venue_fallback_and_a_live_override_keep_their_playlist(
     assert client.delete(url, headers=admin).status_code == 204  # nothing uses it any more
 
 
-def test_another_tenant_cannot_delete_or_learn_about_a_playlist(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_another_tenant_cannot_delete_or_learn_about_a_playlist(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     playlist_id, _ = create_playlist(client, as_role("admin"), "/v1/library/playlists")
     attacker = as_role("other_admin")
     for url in (

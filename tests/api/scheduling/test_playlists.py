@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signage.db.engine import Database
 from signage.db.models import PlaylistPublished, PublishEvent, VenueEpoch
 from signage.enums import AssetStatus, AssetType
 from signage.playlists import publishing
-from tests.conftest import Signer
 from tests.support.content import (
     IF_MATCH,
     add_slot,
@@ -24,6 +21,7 @@ from tests.support.content import (
     set_items,
 )
 from tests.support.demo import Demo
+from tests.support.world import VenueWorld
 
 LIBRARY = "/v1/library/playlists"
 
@@ -39,9 +37,8 @@ def epoch_of(database: Database, venue_id) -> int:
         ).one()
 
 
-def test_create_returns_the_draft_with_an_etag_and_get_repeats_it(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
+def test_create_returns_the_draft_with_an_etag_and_get_repeats_it(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     playlist_id, etag = create_playlist(client, as_role("editor"), venue_base(demo), "Lunch")
     got = client.get(f"{venue_base(demo)}/{playlist_id}", headers=as_role("viewer"))
     assert got.status_code == 200
@@ -55,11 +52,10 @@ def test_create_returns_the_draft_with_an_etag_and_get_repeats_it(
     assert (body["draftVersion"], body["publishedVersion"], body["items"]) == (1, None, [])
 
 
-def test_item_changes_need_if_match_428_then_412_with_the_current_etag(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("editor")
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def test_item_changes_need_if_match_428_then_412_with_the_current_etag(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("editor")
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     playlist_id, etag = create_playlist(client, headers, venue_base(demo))
     url = f"{venue_base(demo)}/{playlist_id}/items"
     items = {"items": [{"assetId": str(asset.asset_id), "durationSeconds": 8}]}
@@ -79,11 +75,10 @@ def test_item_changes_need_if_match_428_then_412_with_the_current_etag(
     assert stale.json()["currentEtag"] == new_etag
 
 
-def test_every_draft_mutation_checks_if_match(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("manager")
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def test_every_draft_mutation_checks_if_match(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("manager")
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     playlist_id, etag = create_playlist(client, headers, venue_base(demo))
     url = f"{venue_base(demo)}/{playlist_id}"
     set_items(client, headers, url, etag, [asset.asset_id])
@@ -101,9 +96,10 @@ def test_every_draft_mutation_checks_if_match(
 
 
 def test_images_need_a_duration_and_items_must_be_visible_to_the_playlist(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
+    world: VenueWorld,
 ) -> None:
-    headers = as_role("admin")
+    app, client, demo = world.app, world.client, world.demo
+    headers = world.as_role("admin")
     own = ready_asset(app, demo.tenant_id, demo.fortescue_id)
     other_venue = ready_asset(app, demo.tenant_id, demo.badger_id, seed=2)
     other_tenant = ready_asset(app, demo.other_tenant_id, None, seed=3)
@@ -128,11 +124,10 @@ def test_images_need_a_duration_and_items_must_be_visible_to_the_playlist(
     ]
 
 
-def test_a_shared_playlist_may_hold_only_shared_assets(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("admin")
-    venue_asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def test_a_shared_playlist_may_hold_only_shared_assets(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("admin")
+    venue_asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     playlist_id, etag = create_playlist(client, headers, LIBRARY)
     response = client.put(
         f"{LIBRARY}/{playlist_id}/items",
@@ -142,11 +137,10 @@ def test_a_shared_playlist_may_hold_only_shared_assets(
     assert response.status_code == 422
 
 
-def test_videos_keep_no_duration_and_report_their_length(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("editor")
-    video = ready_asset(app, demo.tenant_id, demo.fortescue_id, asset_type=AssetType.VIDEO)
+def test_videos_keep_no_duration_and_report_their_length(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("editor")
+    video = ready_asset(world.app, demo.tenant_id, demo.fortescue_id, asset_type=AssetType.VIDEO)
     playlist_id, etag = create_playlist(client, headers, venue_base(demo))
     response = client.put(
         f"{venue_base(demo)}/{playlist_id}/items",
@@ -157,11 +151,10 @@ def test_videos_keep_no_duration_and_report_their_length(
     assert (item["durationSeconds"], item["assetDurationSeconds"]) == (None, 12.4)
 
 
-def test_reorder_takes_a_permutation_of_the_items(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("editor")
-    assets = [ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in range(3)]
+def test_reorder_takes_a_permutation_of_the_items(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("editor")
+    assets = [ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in range(3)]
     playlist_id, etag = create_playlist(client, headers, venue_base(demo))
     url = f"{venue_base(demo)}/{playlist_id}"
     etag = set_items(client, headers, url, etag, [a.asset_id for a in assets])
@@ -183,10 +176,9 @@ def test_reorder_takes_a_permutation_of_the_items(
     assert got == [str(a.asset_id) for a in reversed(assets)]
 
 
-def test_publish_is_refused_while_an_asset_is_not_ready_and_lists_it(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("manager")
+def test_publish_is_refused_while_an_asset_is_not_ready_and_lists_it(world: VenueWorld) -> None:
+    app, client, demo = world.app, world.client, world.demo
+    headers = world.as_role("manager")
     ready = ready_asset(app, demo.tenant_id, demo.fortescue_id)
     processing = ready_asset(
         app, demo.tenant_id, demo.fortescue_id, seed=1, status=AssetStatus.PROCESSING
@@ -202,10 +194,9 @@ def test_publish_is_refused_while_an_asset_is_not_ready_and_lists_it(
     ]
 
 
-def test_an_empty_playlist_cannot_be_published(
-    client: TestClient, as_role: Signer, demo: Demo
-) -> None:
-    headers = as_role("manager")
+def test_an_empty_playlist_cannot_be_published(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("manager")
     playlist_id, etag = create_playlist(client, headers, venue_base(demo))
     response = client.post(
         f"{venue_base(demo)}/{playlist_id}/publish", headers={**headers, IF_MATCH: etag}
@@ -214,9 +205,10 @@ def test_an_empty_playlist_cannot_be_published(
 
 
 def test_an_editor_may_change_a_venue_playlist_but_only_a_manager_publishes_it(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo
+    world: VenueWorld,
 ) -> None:
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+    client, as_role, demo = world.client, world.as_role, world.demo
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     playlist_id, etag = create_playlist(client, as_role("editor"), venue_base(demo))
     url = f"{venue_base(demo)}/{playlist_id}"
     etag = set_items(client, as_role("editor"), url, etag, [asset.asset_id])
@@ -227,25 +219,29 @@ def test_an_editor_may_change_a_venue_playlist_but_only_a_manager_publishes_it(
     assert by_manager.json()["publishedVersion"] == 1
 
 
-def test_publish_snapshots_the_draft_and_later_edits_do_not_touch_it(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, database: Database
-) -> None:
-    headers = as_role("manager")
-    first, second = (ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2))
+def test_publish_snapshots_the_draft_and_later_edits_do_not_touch_it(world: VenueWorld) -> None:
+    client, demo = world.client, world.demo
+    headers = world.as_role("manager")
+    first, second = (
+        ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)
+    )
     playlist_id = published_playlist(client, headers, venue_base(demo), [first.asset_id])
     url = f"{venue_base(demo)}/{playlist_id}"
     etag = client.get(url, headers=headers).headers["ETag"]
     set_items(client, headers, url, etag, [second.asset_id])
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         snapshot = publishing.snapshot_items(session, uuid.UUID(playlist_id), 1)
     assert [i.asset_id for i in snapshot] == [first.asset_id]
 
 
 def test_rollback_publishes_an_old_version_as_a_new_one_and_history_shows_both(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, database: Database
+    world: VenueWorld,
 ) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     headers = as_role("manager")
-    first, second = (ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2))
+    first, second = (
+        ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)
+    )
     playlist_id = published_playlist(client, headers, venue_base(demo), [first.asset_id])
     url = f"{venue_base(demo)}/{playlist_id}"
     etag = client.get(url, headers=headers).headers["ETag"]
@@ -274,7 +270,7 @@ def test_rollback_publishes_an_old_version_as_a_new_one_and_history_shows_both(
         f"{url}/versions", params={"cursor": page_one["nextCursor"]}, headers=headers
     ).json()
     assert ([v["publishedVersion"] for v in rest["items"]], rest["nextCursor"]) == ([1], None)
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         items = publishing.snapshot_items(session, uuid.UUID(playlist_id), 3)
         events = session.scalars(
             select(PublishEvent.type).order_by(PublishEvent.published_at, PublishEvent.to_version)
@@ -283,11 +279,10 @@ def test_rollback_publishes_an_old_version_as_a_new_one_and_history_shows_both(
     assert [str(e) for e in events] == ["PLAYLIST_PUBLISH", "PLAYLIST_PUBLISH", "PLAYLIST_ROLLBACK"]
 
 
-def test_publishing_a_scheduled_playlist_moves_the_venue_epoch(
-    app: FastAPI, client: TestClient, as_role: Signer, demo: Demo, database: Database
-) -> None:
-    headers = as_role("admin")
-    asset = ready_asset(app, demo.tenant_id, None)
+def test_publishing_a_scheduled_playlist_moves_the_venue_epoch(world: VenueWorld) -> None:
+    client, demo, database = world.client, world.demo, world.database
+    headers = world.as_role("admin")
+    asset = ready_asset(world.app, demo.tenant_id, None)
     playlist_id = published_playlist(client, headers, LIBRARY, [asset.asset_id])
     group = client.post(
         f"/v1/venues/{demo.badger_id}/groups", json={"name": "Bar"}, headers=headers
@@ -317,15 +312,13 @@ def test_publishing_a_scheduled_playlist_moves_the_venue_epoch(
 
 
 def test_a_failure_midway_through_publish_leaves_the_old_published_state_whole(
-    app: FastAPI,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    database: Database,
-    monkeypatch: pytest.MonkeyPatch,
+    world: VenueWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    headers = as_role("manager")
-    first, second = (ready_asset(app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2))
+    client, demo, database = world.client, world.demo, world.database
+    headers = world.as_role("manager")
+    first, second = (
+        ready_asset(world.app, demo.tenant_id, demo.fortescue_id, seed=s) for s in (1, 2)
+    )
     playlist_id = published_playlist(client, headers, venue_base(demo), [first.asset_id])
     url = f"{venue_base(demo)}/{playlist_id}"
     etag = set_items(
@@ -352,9 +345,8 @@ def test_a_failure_midway_through_publish_leaves_the_old_published_state_whole(
     assert epoch_of(database, demo.fortescue_id) == epoch
 
 
-def test_presence_shows_other_editors_until_their_announcement_expires(
-    client: TestClient, as_role: Signer, demo: Demo, clock
-) -> None:
+def test_presence_shows_other_editors_until_their_announcement_expires(world: VenueWorld) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     playlist_id, _ = create_playlist(client, as_role("editor"), venue_base(demo))
     url = f"{venue_base(demo)}/{playlist_id}"
     announced = client.post(f"{url}/presence", headers=as_role("editor"))
@@ -364,7 +356,7 @@ def test_presence_shows_other_editors_until_their_announcement_expires(
     assert [e["displayName"] for e in seen] != []
     viewer = client.get(url, headers=as_role("viewer")).json()["editors"]
     assert len(viewer) == 2
-    clock.advance(seconds=31)
+    world.clock.advance(seconds=31)
     assert client.get(url, headers=as_role("viewer")).json()["editors"] == []
     client.post(f"{url}/presence", headers=as_role("editor"))
     assert client.delete(f"{url}/presence", headers=as_role("editor")).status_code == 204
@@ -372,14 +364,16 @@ def test_presence_shows_other_editors_until_their_announcement_expires(
 
 
 @pytest.mark.parametrize("name", ["", "   ", "Happy\nhour", "bell\x07", "x" * 201])
-def test_names_are_trimmed_and_refuse_control_characters(
-    client: TestClient, as_role: Signer, demo: Demo, name: str
-) -> None:
-    response = client.post(venue_base(demo), json={"name": name}, headers=as_role("editor"))
+def test_names_are_trimmed_and_refuse_control_characters(world: VenueWorld, name: str) -> None:
+    response = world.client.post(
+        venue_base(world.demo), json={"name": name}, headers=world.as_role("editor")
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "body.name"
 
 
-def test_a_name_is_stored_trimmed(client: TestClient, as_role: Signer, demo: Demo) -> None:
-    response = client.post(venue_base(demo), json={"name": "  Lunch  "}, headers=as_role("editor"))
+def test_a_name_is_stored_trimmed(world: VenueWorld) -> None:
+    response = world.client.post(
+        venue_base(world.demo), json={"name": "  Lunch  "}, headers=world.as_role("editor")
+    )
     assert response.json()["name"] == "Lunch"

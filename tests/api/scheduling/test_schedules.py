@@ -7,14 +7,10 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from signage.db.engine import Database
 from signage.db.models import VenueEpoch
-from tests.conftest import Signer
-from tests.support.clock import FakeClock
 from tests.support.content import (
     IF_MATCH,
     add_slot,
@@ -26,18 +22,22 @@ from tests.support.content import (
 )
 from tests.support.demo import Demo
 from tests.support.devices import PairedDevice, pair
+from tests.support.world import VenueWorld
 
 
 @pytest.fixture
-def screen(client: TestClient, as_role: Signer, demo: Demo) -> PairedDevice:
-    return pair(client, as_role("manager"), demo.fortescue_id)
+def screen(world: VenueWorld) -> PairedDevice:
+    return pair(world.client, world.as_role("manager"), world.demo.fortescue_id)
 
 
 @pytest.fixture
-def playlist(app: FastAPI, client: TestClient, as_role: Signer, demo: Demo) -> str:
-    asset = ready_asset(app, demo.tenant_id, demo.fortescue_id)
+def playlist(world: VenueWorld) -> str:
+    demo = world.demo
+    asset = ready_asset(world.app, demo.tenant_id, demo.fortescue_id)
     base = f"/v1/venues/{demo.fortescue_id}/playlists"
-    return published_playlist(client, as_role("manager"), base, [asset.asset_id], "Lunch")
+    return published_playlist(
+        world.client, world.as_role("manager"), base, [asset.asset_id], "Lunch"
+    )
 
 
 def slot_body(screen: PairedDevice, playlist: str, **overrides: object) -> dict[str, object]:
@@ -64,9 +64,10 @@ def epoch_of(database: Database, venue_id: uuid.UUID) -> int:
 
 
 def test_slot_changes_need_the_schedule_etag(
-    client: TestClient, as_role: Signer, demo: Demo, screen: PairedDevice, playlist: str
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
-    headers = as_role("editor")
+    client, demo = world.client, world.demo
+    headers = world.as_role("editor")
     body = slot_body(screen, playlist)
     assert client.post(slots_url(demo), json=body, headers=headers).status_code == 428
     etag = schedule_etag(client, headers, demo.fortescue_id)
@@ -111,15 +112,10 @@ def test_slot_changes_need_the_schedule_etag(
     ],
 )
 def test_invalid_slots_are_422_with_the_offending_field(
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    playlist: str,
-    change: dict[str, object],
-    location: str,
+    world: VenueWorld, screen: PairedDevice, playlist: str, change: dict[str, object], location: str
 ) -> None:
-    headers = as_role("editor")
+    client, demo = world.client, world.demo
+    headers = world.as_role("editor")
     etag = schedule_etag(client, headers, demo.fortescue_id)
     response = client.post(
         slots_url(demo),
@@ -130,9 +126,8 @@ def test_invalid_slots_are_422_with_the_offending_field(
     assert location in [e["location"] for e in response.json()["errors"]]
 
 
-def test_a_slot_may_not_target_a_device_of_another_venue(
-    client: TestClient, as_role: Signer, demo: Demo, playlist: str
-) -> None:
+def test_a_slot_may_not_target_a_device_of_another_venue(world: VenueWorld, playlist: str) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     elsewhere = pair(client, as_role("admin"), demo.badger_id)
     headers = as_role("editor")
     etag = schedule_etag(client, headers, demo.fortescue_id)
@@ -143,14 +138,10 @@ def test_a_slot_may_not_target_a_device_of_another_venue(
 
 
 def test_publish_needs_published_playlists_and_moves_the_epoch(
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    playlist: str,
-    database: Database,
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
-    headers = as_role("manager")
+    client, demo, database = world.client, world.demo, world.database
+    headers = world.as_role("manager")
     draft_only, _ = create_playlist(
         client, headers, f"/v1/venues/{demo.fortescue_id}/playlists", "Draft"
     )
@@ -175,8 +166,9 @@ def test_publish_needs_published_playlists_and_moves_the_epoch(
 
 
 def test_only_a_manager_publishes_the_schedule(
-    client: TestClient, as_role: Signer, demo: Demo, screen: PairedDevice, playlist: str
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
+    client, as_role, demo = world.client, world.as_role, world.demo
     add_slot(client, as_role("editor"), demo.fortescue_id, **slot_body(screen, playlist))
     etag = schedule_etag(client, as_role("editor"), demo.fortescue_id)
     url = f"/v1/venues/{demo.fortescue_id}/scheduleset/publish"
@@ -184,13 +176,9 @@ def test_only_a_manager_publishes_the_schedule(
 
 
 def test_rollback_republishes_an_old_version_and_history_lists_every_publish(
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    playlist: str,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
+    client, as_role, demo, clock = world.client, world.as_role, world.demo, world.clock
     headers = as_role("manager")
     first = add_slot(client, headers, demo.fortescue_id, **slot_body(screen, playlist))
     clock.advance(seconds=1)
@@ -227,13 +215,9 @@ def test_rollback_republishes_an_old_version_and_history_lists_every_publish(
 
 
 def test_the_timeline_agrees_with_the_manifest_the_screen_gets(
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    screen: PairedDevice,
-    playlist: str,
-    clock: FakeClock,
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
+    client, as_role, demo, clock = world.client, world.as_role, world.demo, world.clock
     headers = as_role("manager")
     add_slot(client, headers, demo.fortescue_id, **slot_body(screen, playlist))
     publish_schedule(client, headers, demo.fortescue_id)
@@ -267,11 +251,10 @@ def test_the_timeline_agrees_with_the_manifest_the_screen_gets(
         clock.now += timedelta(minutes=1)  # the next poll is outside this minute's limit
 
 
-def test_timeline_windows_are_checked(
-    client: TestClient, as_role: Signer, demo: Demo, screen: PairedDevice, clock: FakeClock
-) -> None:
-    url = f"/v1/venues/{demo.fortescue_id}/timeline"
-    headers = as_role("viewer")
+def test_timeline_windows_are_checked(world: VenueWorld, screen: PairedDevice) -> None:
+    client, clock = world.client, world.clock
+    url = f"/v1/venues/{world.demo.fortescue_id}/timeline"
+    headers = world.as_role("viewer")
     too_long = {
         "deviceId": screen.device_id,
         "from": clock.now.isoformat(),
@@ -284,9 +267,10 @@ def test_timeline_windows_are_checked(
 
 
 def test_every_schedule_mutation_checks_if_match(
-    client: TestClient, as_role: Signer, demo: Demo, screen: PairedDevice, playlist: str
+    world: VenueWorld, screen: PairedDevice, playlist: str
 ) -> None:
-    headers = as_role("manager")
+    client, demo = world.client, world.demo
+    headers = world.as_role("manager")
     slot = add_slot(client, headers, demo.fortescue_id, **slot_body(screen, playlist))
     publish_schedule(client, headers, demo.fortescue_id)
     stale_etag = '"schedule-v1"'

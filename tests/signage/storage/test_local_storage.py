@@ -161,3 +161,20 @@ def test_settings_without_a_bucket_give_local_storage(media_settings: Settings) 
     storage = storage_from_settings(media_settings)
     assert isinstance(storage, LocalStorage)
     assert storage.root == media_settings.media_dir
+
+
+def test_list_keys_names_complete_objects_under_a_prefix_only(
+    local_storage: LocalStorage,
+) -> None:
+    local_storage.put_bytes("t1/assets/a/original.png", b"a", "image/png")
+    local_storage.put_bytes("t1/assets/b/thumbnail.jpg", b"b", "image/jpeg")
+    local_storage.put_bytes("t2/assets/c/original.png", b"c", "image/png")
+    pending = local_storage.begin_write("t1/assets/d/original.png")  # a write in progress
+    try:
+        assert list(local_storage.list_keys("t1/")) == [
+            "t1/assets/a/original.png",
+            "t1/assets/b/thumbnail.jpg",
+        ]
+        assert list(local_storage.list_keys("t3/")) == []
+    finally:
+        pending.discard()

@@ -115,3 +115,25 @@ def test_ensure_bucket_is_idempotent(s3_storage: S3Storage, s3_endpoint: str) ->
     )
     names = [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]
     assert s3_storage.bucket in names
+
+
+def test_a_public_endpoint_carries_upload_and_download_urls_with_their_signature(
+    s3_endpoint: str, tmp_path: Path
+) -> None:
+    """Issue 16: behind a proxy that forwards to the store with its own Host header, clients
+    get the proxy's address; the signed path and query are the store's, so they still work."""
+    public = "https://media.example.com/s3"
+    settings = s3_settings_for(s3_endpoint, tmp_path, s3_public_endpoint=public)
+    storage = S3Storage.from_settings(settings)
+    storage.ensure_bucket()
+    upload = storage.presign_put(KEY, "video/mp4", len(BODY), soon())
+    download = storage.presign_get(KEY, soon())
+    assert upload.url.startswith(f"{public}/{settings.s3_bucket}/{KEY}?")
+    assert download.startswith(f"{public}/{settings.s3_bucket}/{KEY}?")
+
+    def as_the_proxy_forwards(url: str) -> str:
+        return s3_endpoint + url.removeprefix(public)
+
+    put = httpx.put(as_the_proxy_forwards(upload.url), content=BODY, headers=upload.headers)
+    assert put.status_code == 200, put.text
+    assert httpx.get(as_the_proxy_forwards(download)).content == BODY
