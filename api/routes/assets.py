@@ -10,8 +10,6 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import (
     CurrentUser,
-    VenueEditor,
-    VenueReader,
     management_rate_limit,
     venue_in_tenant,
 )
@@ -21,11 +19,10 @@ from api.problems import raises
 from api.ratelimit import enforce
 from api.schemas import Page
 from api.schemas.assets import AssetOut, UploadIn, UploadOut
+from api.scopes import library_editor, library_reader, venue_editor, venue_reader
 from api.views import asset_out
 from signage.auth.policy import (
     VenueAction,
-    authorize_shared_library_edit,
-    authorize_shared_library_read,
     authorize_venue,
 )
 from signage.auth.principal import UserPrincipal
@@ -44,30 +41,6 @@ venue_router = APIRouter(
     tags=["venue content"],
     dependencies=[Depends(management_rate_limit)],
 )
-
-
-@raises(PermissionDeniedError)
-def library_reader(user: CurrentUser) -> LibraryScope:
-    """The tenant's shared library, for callers who may read it."""
-    authorize_shared_library_read(user)
-    return LibraryScope(user.tenant_id)
-
-
-@raises(PermissionDeniedError)
-def library_editor(user: CurrentUser) -> LibraryScope:
-    """The tenant's shared library, for callers who may change it."""
-    authorize_shared_library_edit(user)
-    return LibraryScope(user.tenant_id)
-
-
-def venue_reader(venue: VenueReader) -> LibraryScope:
-    """The venue's library, for callers who may read the venue."""
-    return LibraryScope(venue.tenant_id, venue.id)
-
-
-def venue_editor(venue: VenueEditor) -> LibraryScope:
-    """The venue's library, for callers who may edit the venue's content."""
-    return LibraryScope(venue.tenant_id, venue.id)
 
 
 class Filters:

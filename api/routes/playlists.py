@@ -11,17 +11,14 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from api.auth import CurrentUser, VenueManager
 from api.auth import management_rate_limit as rate_limit
 from api.calls import Call, CallDep
-from api.deps import ContextDep, IfMatch, PageQuery, SessionDep
+from api.deps import IfMatch, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.presence import announce, withdraw
 from api.problems import raises
-from api.ratelimit import enforce_publish_limit
-from api.routes.assets import library_editor, library_reader, venue_editor, venue_reader
 from api.schemas import Page
 from api.schemas.playlists import (
     PlaylistCreateIn,
@@ -34,11 +31,19 @@ from api.schemas.playlists import (
     PresenceOut,
     RollbackIn,
 )
+from api.scopes import (
+    library_editor,
+    library_reader,
+    publish_rate_limit,
+    venue_editor,
+    venue_publisher,
+    venue_reader,
+)
 from api.views import playlist_out, playlist_resource, playlist_summary
 from signage.content.scope import LibraryScope
 from signage.db.models import Playlist
 from signage.enums import ContentScope
-from signage.errors import ConflictError, RateLimitedError
+from signage.errors import ConflictError
 from signage.playlists import deletion, drafts, publishing
 from signage.playlists.drafts import ItemInput, playlist_etag
 
@@ -50,17 +55,6 @@ venue_router = APIRouter(
     tags=["venue content"],
     dependencies=[Depends(rate_limit)],
 )
-
-
-def venue_publisher(venue: VenueManager) -> LibraryScope:
-    """Publishing a venue's playlist puts it on screens: the Venue Manager's call (§5)."""
-    return LibraryScope(venue.tenant_id, venue.id)
-
-
-@raises(RateLimitedError)
-def publish_rate_limit(request: Request, context: ContextDep, user: CurrentUser) -> None:
-    """§27.1 "Publish operations: 10 / minute per tenant", on top of the mutation limit."""
-    enforce_publish_limit(request, context, user.tenant_id)
 
 
 def _answer(call: Call, playlist: Playlist) -> PlaylistOut:

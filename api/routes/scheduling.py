@@ -16,7 +16,6 @@ from api.deps import IfMatch, NowDep, PageQuery, SessionDep
 from api.openapi import sends_etag
 from api.presence import announce, other_editors, withdraw
 from api.problems import raises
-from api.routes.playlists import publish_rate_limit
 from api.schemas import Page
 from api.schemas.playlists import PresenceOut, RollbackIn
 from api.schemas.scheduling import (
@@ -29,6 +28,7 @@ from api.schemas.scheduling import (
     SlotOut,
     TimelineOut,
 )
+from api.scopes import publish_rate_limit
 from api.views import timeline_out
 from signage import publish_history
 from signage.db.models import (
