@@ -8,21 +8,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, build_sensor_context
-from fastapi import FastAPI
 
 from pipelines.definitions import defs
 from pipelines.publishing import publishes_sensor
 from pipelines.resources import PlatformDatabase, Warehouse
 from signage.config import Settings
 from signage.tenancy.demo_content import BAR_GROUP, seed_demo_content
-from tests.support.clock import FakeClock
 from tests.support.content import published_playlist, ready_asset
-from tests.support.demo import Demo
 from tests.support.world import VenueWorld
 from warehouse import publishing
 from warehouse.layout import WarehouseLayout
 
 AS_OF = datetime(2026, 6, 15, 12, tzinfo=UTC)  # the clock fixture's Monday noon
+
+
+def seed_demo(world: VenueWorld, settings: Settings) -> None:
+    """The demo's playlists and schedules, published at the world's clock."""
+    context = world.app.state.context
+    seed_demo_content(context.database, context.storage, settings, world.clock)
 
 
 def run(job: str, database_url: str, root: Path, **options: object) -> None:
@@ -54,7 +57,7 @@ def test_a_publish_wakes_the_sensor_once_for_the_venues_it_touched(
     platform_db = PlatformDatabase(url=database_url)
     context = build_sensor_context(resources={"platform_db": platform_db})
     assert isinstance(publishes_sensor(context), SkipReason)  # nothing published yet
-    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    seed_demo(world, settings)
     requests = sensor_requests(context)
     # Shared playlists were published: every venue of the tenant, not the other tenant's.
     assert refreshed_venues(requests) == {str(demo.fortescue_id), str(demo.badger_id)}
@@ -73,14 +76,10 @@ def test_a_publish_wakes_the_sensor_once_for_the_venues_it_touched(
 
 
 def test_the_days_publishes_land_with_their_snapshots(
-    app: FastAPI,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
-    database_url: str,
-    tmp_path: Path,
+    world: VenueWorld, settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    demo = world.demo
+    seed_demo(world, settings)
     run("publish_events_daily", database_url, tmp_path, partition_key="2026-06-15")
     history = publishing.publish_history(
         WarehouseLayout(tmp_path),
@@ -111,8 +110,8 @@ def test_the_days_publishes_land_with_their_snapshots(
 def test_materialised_timelines_match_the_api_timeline(
     world: VenueWorld, settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    app, client, as_role, demo = world.app, world.client, world.as_role, world.demo
-    seed_demo_content(app.state.context.database, app.state.context.storage, settings, world.clock)
+    client, as_role, demo = world.client, world.as_role, world.demo
+    seed_demo(world, settings)
     run(
         "venue_timelines",
         database_url,
@@ -148,14 +147,10 @@ def test_materialised_timelines_match_the_api_timeline(
 
 
 def test_a_refresh_for_some_venues_rewrites_only_theirs(
-    app: FastAPI,
-    demo: Demo,
-    settings: Settings,
-    clock: FakeClock,
-    database_url: str,
-    tmp_path: Path,
+    world: VenueWorld, settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    seed_demo_content(app.state.context.database, app.state.context.storage, settings, clock)
+    demo = world.demo
+    seed_demo(world, settings)
     config = {"as_of": AS_OF.isoformat(), "venue_ids": [str(demo.badger_id)]}
     run(
         "venue_timelines",
