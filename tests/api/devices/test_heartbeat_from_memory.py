@@ -6,39 +6,30 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi.testclient import TestClient
-
-from signage.db.engine import Database
 from signage.db.models import DeviceHeartbeat, DeviceStatus
-from tests.support.clock import FakeClock
-from tests.support.demo import Demo
 from tests.support.devices import PairedDevice, heartbeat_body, pair
 from tests.support.sql_probe import A_SESSION
-from tests.support.world import Signer
+from tests.support.world import VenueWorld
 
 HEARTBEAT = "/v1/player/heartbeat"
 
 
-def known_screen(client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock) -> PairedDevice:
+def known_screen(world: VenueWorld) -> PairedDevice:
     """A paired screen whose first heartbeat (the FastAPI route's) cached its checks."""
-    screen = pair(client, as_role("manager"), demo.fortescue_id)
+    client = world.client
+    screen = pair(client, world.as_role("manager"), world.demo.fortescue_id)
     assert client.post(HEARTBEAT, json=heartbeat_body(), headers=screen.headers).status_code == 204
-    clock.advance(seconds=31)
+    world.clock.advance(seconds=31)
     return screen
 
 
 def test_a_known_screens_heartbeat_is_stored_without_the_route(
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    clock: FakeClock,
-    database: Database,
-    statements: list[str],
+    world: VenueWorld, statements: list[str]
 ) -> None:
-    screen = known_screen(client, as_role, demo, clock)
+    screen = known_screen(world)
     statements.clear()
 
-    answer = client.post(
+    answer = world.client.post(
         HEARTBEAT, json=heartbeat_body(state="ERROR_SCREEN"), headers=screen.headers
     )
     assert answer.status_code == 204
@@ -47,18 +38,16 @@ def test_a_known_screens_heartbeat_is_stored_without_the_route(
     assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert answer.headers["X-RateLimit-Remaining"] == "0"  # §27.1: 2 a minute, both counted
     assert answer.headers["X-Request-Id"].startswith("req_")
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         status = session.get_one(DeviceStatus, uuid.UUID(screen.device_id))
         assert status.state == "ERROR_SCREEN"
-        assert status.last_heartbeat_at == clock.now
+        assert status.last_heartbeat_at == world.clock.now
         assert session.query(DeviceHeartbeat).count() == 2
 
 
-def test_a_body_the_route_refuses_is_refused_by_the_route(
-    client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock, database: Database
-) -> None:
+def test_a_body_the_route_refuses_is_refused_by_the_route(world: VenueWorld) -> None:
     """Invalid, dated ahead, or not JSON: the same problem as from the route, nothing stored."""
-    screen = known_screen(client, as_role, demo, clock)
+    client, screen = world.client, known_screen(world)
     for body in (
         heartbeat_body(cache={"usedBytes": "lots"}),
         heartbeat_body(deviceTime="2030-01-01T00:00:00Z"),
@@ -73,14 +62,14 @@ def test_a_body_the_route_refuses_is_refused_by_the_route(
         headers={**screen.headers, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert not_json.status_code == 422
-    with database.sessions() as session:
+    with world.database.sessions() as session:
         assert session.query(DeviceHeartbeat).count() == 1
 
 
 def test_the_third_heartbeat_in_a_minute_is_refused_as_problem_json(
-    client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock, statements: list[str]
+    world: VenueWorld, statements: list[str]
 ) -> None:
-    screen = known_screen(client, as_role, demo, clock)
+    client, screen = world.client, known_screen(world)
     assert client.post(HEARTBEAT, json=heartbeat_body(), headers=screen.headers).status_code == 204
     statements.clear()
 
@@ -92,12 +81,11 @@ def test_the_third_heartbeat_in_a_minute_is_refused_as_problem_json(
     assert int(refused.headers["Retry-After"]) > 0
 
 
-def test_a_removed_screens_heartbeat_is_refused(
-    client: TestClient, as_role: Signer, demo: Demo, clock: FakeClock
-) -> None:
-    screen = known_screen(client, as_role, demo, clock)
+def test_a_removed_screens_heartbeat_is_refused(world: VenueWorld) -> None:
+    client, screen = world.client, known_screen(world)
     removed = client.delete(
-        f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}", headers=as_role("manager")
+        f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}",
+        headers=world.as_role("manager"),
     )
     assert removed.status_code == 204
     refused = client.post(HEARTBEAT, json=heartbeat_body(), headers=screen.headers)

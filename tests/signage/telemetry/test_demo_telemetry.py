@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
@@ -35,7 +34,7 @@ from signage.tenancy.demo_content import seed_demo_content
 from signage.tenancy.demo_telemetry import DEMO_SCREENS, DemoTelemetry, seed_demo_telemetry
 from tests.support.clock import FakeClock
 from tests.support.demo import Demo, bearer, login
-from tests.support.world import Signer
+from tests.support.world import VenueWorld
 from tests.webapp.web import signed_in
 from warehouse.layout import WarehouseLayout
 from warehouse.retention import prune_warehoused_telemetry
@@ -121,19 +120,16 @@ def test_the_week_lands_in_its_day_partitions_once_with_each_screens_newest_stat
 
 
 def test_the_dashboard_shows_open_venues_online_now_and_all_offline_at_night(
-    seeded: DemoTelemetry,
-    database: Database,
-    client: TestClient,
-    as_role: Signer,
-    clock: FakeClock,
+    seeded: DemoTelemetry, world: VenueWorld
 ) -> None:
+    database, client, clock = world.database, world.client, world.clock
     newest = newest_beats(database)
     online_now = sum(1 for at in newest.values() if clock.now - at <= ONLINE_WITHIN)
     assert online_now >= 3  # 13:00 in London: both venues open, three screens never flap
     with database.unit_of_work() as session:  # what the alerts job would find
         evaluated = evaluate_alerts(session, clock.now, AlertThresholds())
     assert evaluated.devices == len(DEMO_SCREENS)
-    board = client.get("/v1/ops/dashboard", headers=as_role("admin")).json()
+    board = client.get("/v1/ops/dashboard", headers=world.as_role("admin")).json()
     # the dining-room screen runs the newer app, so the other four are behind the tenant's newest
     assert board["totals"]["openAlerts"]["byType"]["OUTDATED_APP_VERSION"] == 4
     assert board["totals"]["openAlerts"]["byType"]["DEVICE_OFFLINE"] == (
@@ -153,13 +149,9 @@ def test_the_dashboard_shows_open_venues_online_now_and_all_offline_at_night(
 
 
 def test_the_cafe_clip_fails_and_the_wifi_screens_flap_on_their_device_pages(
-    seeded: DemoTelemetry,
-    database: Database,
-    client: TestClient,
-    as_role: Signer,
-    demo: Demo,
-    clock: FakeClock,
+    seeded: DemoTelemetry, world: VenueWorld
 ) -> None:
+    database, client, demo = world.database, world.client, world.demo
     with database.sessions() as session:
         failed = session.execute(
             select(DeviceEvent.venue_id, DeviceEvent.payload["assetId"].astext).where(
@@ -173,7 +165,7 @@ def test_the_cafe_clip_fails_and_the_wifi_screens_flap_on_their_device_pages(
 
     counter = devices["Counter"]
     page = client.get(
-        f"/v1/venues/{demo.badger_id}/devices/{counter.id}", headers=as_role("admin")
+        f"/v1/venues/{demo.badger_id}/devices/{counter.id}", headers=world.as_role("admin")
     ).json()
     assert page["status"]["state"] == "PLAYING"
     assert page["status"]["currentAssetId"] != failed[0][1]  # the clip is skipped
