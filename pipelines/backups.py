@@ -6,10 +6,8 @@ No `from __future__ import annotations` here: Dagster inspects annotations at de
 
 from dagster import (
     Config,
-    DefaultScheduleStatus,
     MetadataValue,
     OpExecutionContext,
-    ScheduleDefinition,
     job,
     op,
 )
@@ -21,6 +19,7 @@ from pipelines.resources import (
     Warehouse,
     backup_keep,
 )
+from pipelines.schedules import running_schedule
 from signage.backups.service import Platform, prune_backups, summarise, take_backup
 
 BACKUP_JOB = "platform_backup"
@@ -66,9 +65,4 @@ def platform_backup() -> None:
     back_up_platform()
 
 
-platform_backup_schedule = ScheduleDefinition(
-    job=platform_backup,
-    cron_schedule="15 2 * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+platform_backup_schedule = running_schedule(platform_backup, "15 2 * * *")

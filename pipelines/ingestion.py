@@ -15,12 +15,10 @@ from datetime import UTC, datetime
 import psycopg
 from dagster import (
     Config,
-    DefaultScheduleStatus,
     DefaultSensorStatus,
     OpExecutionContext,
     RunFailureSensorContext,
     RunRequest,
-    ScheduleDefinition,
     SensorEvaluationContext,
     in_process_executor,
     job,
@@ -30,6 +28,7 @@ from dagster import (
 )
 
 from pipelines.resources import MediaStorage, PlatformDatabase, media_limits
+from pipelines.schedules import running_schedule
 from signage.content import cleanup
 from signage.content.ingestion import (
     BACKSTOP_AFTER,
@@ -219,9 +218,4 @@ def media_cleanup() -> None:
     clean_up_media()
 
 
-media_cleanup_schedule = ScheduleDefinition(
-    job=media_cleanup,
-    cron_schedule="7 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+media_cleanup_schedule = running_schedule(media_cleanup, "7 * * * *")

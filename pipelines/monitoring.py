@@ -19,11 +19,9 @@ from dagster import (
     AssetsDefinition,
     AssetSelection,
     DagsterRunStatus,
-    DefaultScheduleStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunStatusSensorContext,
-    ScheduleDefinition,
     asset_check,
     define_asset_job,
     in_process_executor,
@@ -33,6 +31,7 @@ from dagster import (
 
 from pipelines.resources import PlatformDatabase, Warehouse, telemetry_retention_days
 from pipelines.rollups import HOURLY_ROLLUP_ASSETS, warehouse_device_daily
+from pipelines.schedules import running_schedule
 from pipelines.telemetry import warehouse_events, warehouse_heartbeats
 from signage.operator_alerts import raise_operator_alert, resolve_operator_alert
 from warehouse import checks
@@ -125,12 +124,7 @@ warehouse_checks_job = define_asset_job(
     executor_def=in_process_executor,
 )
 # After the hourly copy (:05) has had time to finish.
-warehouse_checks_schedule = ScheduleDefinition(
-    job=warehouse_checks_job,
-    cron_schedule="40 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+warehouse_checks_schedule = running_schedule(warehouse_checks_job, "40 * * * *")
 
 
 def run_alert_key(job_name: str) -> str:

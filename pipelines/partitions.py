@@ -8,15 +8,14 @@ No `from __future__ import annotations` here: Dagster inspects annotations at de
 from datetime import UTC, datetime
 
 from dagster import (
-    DefaultScheduleStatus,
     OpExecutionContext,
-    ScheduleDefinition,
     in_process_executor,
     job,
     op,
 )
 
 from pipelines.resources import PlatformDatabase
+from pipelines.schedules import running_schedule
 from signage.telemetry.partitions import ensure_days
 
 
@@ -42,9 +41,4 @@ def telemetry_partitions() -> None:
 
 # Hourly though a day needs one run: any run in the week before a day creates it, so the
 # schedule can stop for a week before a row lands in the default partition.
-telemetry_partitions_schedule = ScheduleDefinition(
-    job=telemetry_partitions,
-    cron_schedule="50 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+telemetry_partitions_schedule = running_schedule(telemetry_partitions, "50 * * * *")

@@ -16,7 +16,6 @@ from dagster import (
     DefaultSensorStatus,
     MaterializeResult,
     RunRequest,
-    ScheduleDefinition,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
@@ -29,6 +28,7 @@ from dagster import (
 from sqlalchemy import select
 
 from pipelines.resources import PlatformDatabase, Warehouse
+from pipelines.schedules import running_schedule
 from pipelines.telemetry import WAREHOUSE_WRITERS
 from signage.db.models import PublishEvent, Venue
 from signage.manifest.timeline import venue_timeline_rows
@@ -134,12 +134,7 @@ def publish_events_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     return RunRequest(run_key=f"publishes-{day}", partition_key=day)
 
 
-venue_timelines_schedule = ScheduleDefinition(
-    job=venue_timelines_job,
-    cron_schedule="10 0 * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+venue_timelines_schedule = running_schedule(venue_timelines_job, "10 0 * * *")
 
 
 @sensor(

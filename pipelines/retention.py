@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from dagster import (
     Config,
-    DefaultScheduleStatus,
     OpExecutionContext,
-    ScheduleDefinition,
     in_process_executor,
     job,
     op,
 )
 
 from pipelines.resources import PlatformDatabase, Warehouse, telemetry_retention_days
+from pipelines.schedules import running_schedule
 from signage.devices import commands, pairing
 from signage.retention import prune_expired_presence
 from warehouse.retention import prune_warehoused_telemetry
@@ -37,12 +36,7 @@ def presence_retention() -> None:
     prune_presence()
 
 
-presence_retention_schedule = ScheduleDefinition(
-    job=presence_retention,
-    cron_schedule="*/10 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+presence_retention_schedule = running_schedule(presence_retention, "*/10 * * * *")
 
 
 @op
@@ -71,12 +65,7 @@ def device_housekeeping() -> None:
 # Every 10 minutes, not every minute: a run costs seconds of CPU (issue 15 item 10), and
 # nothing waits for it: pairing and command reads treat a code or command past its expiry as
 # expired to the second; this only records the status for lists and history.
-device_housekeeping_schedule = ScheduleDefinition(
-    job=device_housekeeping,
-    cron_schedule="5-59/10 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+device_housekeeping_schedule = running_schedule(device_housekeeping, "5-59/10 * * * *")
 
 
 class TelemetryRetentionConfig(Config):
@@ -123,9 +112,4 @@ def telemetry_retention() -> None:
 
 # Hourly, clear of the copy at :05: a day goes at the first run after its last hour passes the
 # cutoff and was copied (a day held back by a backfill goes at the run after the backfill).
-telemetry_retention_schedule = ScheduleDefinition(
-    job=telemetry_retention,
-    cron_schedule="35 * * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+telemetry_retention_schedule = running_schedule(telemetry_retention, "35 * * * *")

@@ -15,10 +15,8 @@ from dagster import (
     Config,
     DagsterInstance,
     DagsterRunStatus,
-    DefaultScheduleStatus,
     OpExecutionContext,
     RunsFilter,
-    ScheduleDefinition,
     job,
     op,
 )
@@ -27,6 +25,7 @@ from pipelines.alerts import alerts_evaluation
 from pipelines.ingestion import ingest_asset_job, ingest_uploads_job, media_cleanup
 from pipelines.partitions import telemetry_partitions
 from pipelines.retention import device_housekeeping, presence_retention, telemetry_retention
+from pipelines.schedules import running_schedule
 
 RUN_RETENTION_JOB = "dagster_run_retention"
 # Op jobs only (no asset materialisations); alerts_evaluation alone is 1,440 runs a day.
@@ -84,9 +83,4 @@ def dagster_run_retention() -> None:
     prune_old_successful_runs()
 
 
-dagster_run_retention_schedule = ScheduleDefinition(
-    job=dagster_run_retention,
-    cron_schedule="40 3 * * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+dagster_run_retention_schedule = running_schedule(dagster_run_retention, "40 3 * * *")
