@@ -7,15 +7,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from signage.auth.principal import DevicePrincipal
-from signage.db.models import Device, DeviceEvent, DeviceHeartbeat, DeviceStatus
+from signage.db.base import Base
+from signage.db.models import DeviceEvent
 from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
+from signage.telemetry import bulk
 
 MAX_EVENTS_PER_BATCH = 100  # §27.8.3
 # A device clock this far ahead is broken, not skewed (§30.9); the player should omit the time.
@@ -176,61 +179,56 @@ class ReceivedHeartbeat:
     received_at: datetime
 
 
+BEAT_FIELDS = tuple(f.name for f in fields(Heartbeat))
+_beat_values = attrgetter(*BEAT_FIELDS)  # a heartbeat's values in column order, in one call
+_IDENTITY = ("device_id", "tenant_id", "venue_id")
+HISTORY_COLUMNS = (*_IDENTITY, "received_at", *BEAT_FIELDS)
+STATUS_COLUMNS = (*_IDENTITY, *BEAT_FIELDS, "last_heartbeat_at", "is_online", "updated_at")
+_INSERT_HISTORY = bulk.insert_statement(Base.metadata.tables["device_heartbeats"], HISTORY_COLUMNS)
+_UPSERT_STATUS = bulk.insert_statement(
+    Base.metadata.tables["device_status"], STATUS_COLUMNS, replacing_on="device_id"
+)
+# A heartbeat is not an edit of the device record: updated_at stays. The rows are locked in
+# the plan's order, not the batch's: should two replicas' batches deadlock, PostgreSQL fails
+# one, and the batcher stores its heartbeats one by one.
+_TOUCH_DEVICES = (
+    "UPDATE devices SET last_seen_at = seen.at,"
+    " app_version = coalesce(seen.version, devices.app_version)"
+    " FROM unnest(%s::uuid[], %s::timestamptz[], %s::varchar[]) AS seen(id, at, version)"
+    " WHERE devices.id = seen.id"
+)
+
+
 def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -> None:
-    """Heartbeats of many devices in three statements: the history rows, the latest status per
-    device and the devices' last-seen (api.heartbeat_batcher group-commits requests with it)."""
+    """Heartbeats of many devices in three statements, whatever their number (signage.telemetry.
+    bulk): the history rows, the latest status per device and the devices' last-seen
+    (api.heartbeat_batcher group-commits requests with it)."""
     if not received:
         return
-    history = [
-        {
-            "device_id": r.device.device_id,
-            "tenant_id": r.device.tenant_id,
-            "venue_id": r.device.venue_id,
-            "received_at": r.received_at,
-            **r.beat.columns(),
-        }
-        for r in received
-    ]
-    session.execute(insert(DeviceHeartbeat), history)
+    connection = session.connection()
+    history = [(*_identity(r), r.received_at, *_beat_values(r.beat)) for r in received]
+    connection.exec_driver_sql(
+        _INSERT_HISTORY, tuple(bulk.column_arrays(history, len(HISTORY_COLUMNS)))
+    )
     latest = latest_per_device(received)
     statuses = [
-        {
-            "device_id": r.device.device_id,
-            "tenant_id": r.device.tenant_id,
-            "venue_id": r.device.venue_id,
-            **r.beat.columns(),
-            "last_heartbeat_at": r.received_at,
-            "is_online": True,
-            "updated_at": r.received_at,
-        }
-        for r in latest
+        (*_identity(r), *_beat_values(r.beat), r.received_at, True, r.received_at) for r in latest
     ]
-    # executemany with one cached statement, not one multi-row VALUES: that was compiled anew
-    # for every batch size and was a third of a heartbeat's CPU (py-spy under bench/telemetry).
-    upsert = insert(DeviceStatus)
-    changed = {c: upsert.excluded[c] for c in statuses[0] if c not in ("device_id",)}
-    upsert = upsert.on_conflict_do_update(index_elements=["device_id"], set_=changed)
-    session.connection().execute(upsert, statuses)
-    touch = (
-        update(Device)
-        .where(Device.id == bindparam("touched_id"))
-        .values(
-            last_seen_at=bindparam("seen_at"),
-            app_version=func.coalesce(bindparam("reported_version"), Device.app_version),
-            updated_at=Device.updated_at,  # a heartbeat is not an edit of the device record
-        )
+    connection.exec_driver_sql(
+        _UPSERT_STATUS, tuple(bulk.column_arrays(statuses, len(STATUS_COLUMNS)))
     )
-    session.connection().execute(
-        touch,
-        [
-            {
-                "touched_id": r.device.device_id,
-                "seen_at": r.received_at,
-                "reported_version": r.beat.app_version,
-            }
-            for r in latest
-        ],
+    connection.exec_driver_sql(
+        _TOUCH_DEVICES,
+        (
+            [r.device.device_id for r in latest],
+            [r.received_at for r in latest],
+            [r.beat.app_version for r in latest],
+        ),
     )
+
+
+def _identity(item: ReceivedHeartbeat) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    return item.device.device_id, item.device.tenant_id, item.device.venue_id
 
 
 def latest_per_device(received: Sequence[ReceivedHeartbeat]) -> list[ReceivedHeartbeat]:
