@@ -233,8 +233,10 @@ def _milliseconds(text: str) -> float:
 
 
 async def warm_token_cache(base_url: str, device_tokens: list[str]) -> None:
-    """One command poll per device first, as a running fleet has done within the token
-    cache's lifetime (api.device_token_cache); it spends no heartbeat rate-limit budget."""
+    """One command poll and one manifest poll per device first, as a running fleet has done
+    within a minute: the device checks are cached (api.device_token_cache) and each token is
+    verified once (api.player_fast_path.VerifiedTokens), as in a process that has served its
+    fleet for a minute. Neither spends heartbeat rate-limit budget."""
     limits = httpx.Limits(max_connections=32)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
         semaphore = asyncio.Semaphore(32)
@@ -245,6 +247,7 @@ async def warm_token_cache(base_url: str, device_tokens: list[str]) -> None:
                 for attempt in range(3):  # as a player would: a dropped keep-alive is retried
                     try:
                         await client.get("/v1/player/commands", headers=headers)
+                        await client.get("/v1/player/manifest", headers=headers)
                         return
                     except httpx.TransportError:
                         if attempt == 2:

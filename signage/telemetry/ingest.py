@@ -15,7 +15,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from signage.auth.principal import DevicePrincipal
-from signage.db.base import Base
 from signage.db.models import DeviceEvent
 from signage.enums import DeviceEventType, EventSeverity, NetworkType, PlayerState
 from signage.telemetry import bulk
@@ -184,10 +183,8 @@ _beat_values = attrgetter(*BEAT_FIELDS)  # a heartbeat's values in column order,
 _IDENTITY = ("device_id", "tenant_id", "venue_id")
 HISTORY_COLUMNS = (*_IDENTITY, "received_at", *BEAT_FIELDS)
 STATUS_COLUMNS = (*_IDENTITY, *BEAT_FIELDS, "last_heartbeat_at", "is_online", "updated_at")
-_INSERT_HISTORY = bulk.insert_statement(Base.metadata.tables["device_heartbeats"], HISTORY_COLUMNS)
-_UPSERT_STATUS = bulk.insert_statement(
-    Base.metadata.tables["device_status"], STATUS_COLUMNS, replacing_on="device_id"
-)
+_INSERT_HISTORY = bulk.insert_statement("device_heartbeats", HISTORY_COLUMNS)
+_UPSERT_STATUS = bulk.insert_statement("device_status", STATUS_COLUMNS, replacing_on="device_id")
 # A heartbeat is not an edit of the device record: updated_at stays. The rows are locked in
 # the plan's order, not the batch's: should two replicas' batches deadlock, PostgreSQL fails
 # one, and the batcher stores its heartbeats one by one.
@@ -207,16 +204,12 @@ def record_heartbeats(session: Session, received: Sequence[ReceivedHeartbeat]) -
         return
     connection = session.connection()
     history = [(*_identity(r), r.received_at, *_beat_values(r.beat)) for r in received]
-    connection.exec_driver_sql(
-        _INSERT_HISTORY, tuple(bulk.column_arrays(history, len(HISTORY_COLUMNS)))
-    )
+    connection.exec_driver_sql(_INSERT_HISTORY, (bulk.rows_json(HISTORY_COLUMNS, history),))
     latest = latest_per_device(received)
     statuses = [
         (*_identity(r), *_beat_values(r.beat), r.received_at, True, r.received_at) for r in latest
     ]
-    connection.exec_driver_sql(
-        _UPSERT_STATUS, tuple(bulk.column_arrays(statuses, len(STATUS_COLUMNS)))
-    )
+    connection.exec_driver_sql(_UPSERT_STATUS, (bulk.rows_json(STATUS_COLUMNS, statuses),))
     connection.exec_driver_sql(
         _TOUCH_DEVICES,
         (
