@@ -3,13 +3,12 @@ parameter that PostgreSQL turns back into rows of the table (json_populate_recor
 the heartbeat history and the upsert of the latest status; COPY streams a backfill's bulk.
 
 One statement per row (executemany) paid a parse, bind and execute per row on the server and
-as much again in Python: a batch of 32 heartbeats took ~25 ms, of which the history insert was
-~6 ms. One array parameter per column (unnest) made it one statement, but psycopg dumps arrays
-element by element in Python (~2.5 ms a statement for 32 rows); the JSON text of the same rows
-is encoded in C in ~0.8 ms (scratch timings on a 2-core machine; bench.telemetry is the figure
-that counts). The statements' text does not depend on the number of rows, so PostgreSQL
-prepares each once per connection, and they run through SQLAlchemy, so a failure is its
-wrapped error (an unreachable database is a 503, api.problems).
+as much again in Python. One array parameter per column (unnest) made it one statement, but
+psycopg dumps arrays element by element in Python, a fifth of the API process's samples under
+py-spy; the JSON text of the same rows is encoded in C (figures before and after, with their
+command, in docs/operations.md). The statements' text does not depend on the number of rows,
+so PostgreSQL prepares each once per connection, and they run through SQLAlchemy, so a failure
+is its wrapped error (an unreachable database is a 503, api.problems).
 """
 
 from __future__ import annotations

@@ -53,9 +53,6 @@ class Heartbeat:
     manifest_fetch_failures: int | None
     raw: dict[str, Any] | None = None  # as sent, when something in it was not understood
 
-    def columns(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 @dataclass(frozen=True)
 class Event:
