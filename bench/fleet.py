@@ -18,21 +18,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
+import json
 import os
 import random
 import signal
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from bench.manifest import SECRET, prepare
 from bench.report import summarise
 from bench.telemetry import start_uvicorn
+from bench.wire import Connection, Response
 from signage.db.engine import Database
 from signage.db.models import Tenant
 from tests.support import postgres
@@ -41,8 +44,17 @@ from tests.support.redis_server import free_port
 
 # The player's own cadences in seconds (§27.8; player/ defaults), before compression.
 CADENCES = {"manifest": 60.0, "heartbeat": 60.0, "commands": 30.0, "events": 300.0}
+ROUTES = {
+    "manifest": ("GET", "/v1/player/manifest"),
+    "heartbeat": ("POST", "/v1/player/heartbeat"),
+    "commands": ("GET", "/v1/player/commands"),
+    "events": ("POST", "/v1/player/events"),
+}
+ANSWERED = (200, 204, 304)
 JITTER = 0.1  # ±10 %, like the manifest's nextCheckSeconds
 P99_GOAL_MS = 100.0
+# A request that has fallen due: (when, tie-breaker, screen's index, kind).
+Due = tuple[float, int, int, str]
 # The simulated fleet polls many times faster than §27.1 allows a real screen.
 LIFTED = {
     category: {"requests": 10**9, "windowSeconds": 60}
@@ -58,47 +70,103 @@ LIFTED = {
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lateness: list[float] = field(default_factory=list)
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def failures(self, kind: str) -> int:
+        return sum(n for status, n in self.statuses[kind].items() if status not in ANSWERED)
 
 
-async def device(
-    client: httpx.AsyncClient, token: str, compress: float, until: float, tally: Tally
+@dataclass(frozen=True)
+class Fleet:
+    """What a step sends: whose token each screen holds, how fast its clock runs."""
+
+    tokens: list[str]
+    compress: float
+    seconds: float
+
+
+def first_dues(devices: int, compress: float, rng: random.Random, start: float) -> list[Due]:
+    """Every screen's first request of each kind, spread over one compressed cadence so the
+    load is even from the first second (screens of a real fleet did not all boot at once)."""
+    dues = [
+        (start + rng.uniform(0, every / compress), n * len(CADENCES) + k, n, kind)
+        for n in range(devices)
+        for k, (kind, every) in enumerate(CADENCES.items())
+    ]
+    heapq.heapify(dues)
+    return dues
+
+
+def next_due(at: float, kind: str, compress: float, rng: random.Random) -> float:
+    """When a screen sends this kind of request again: its cadence ±JITTER, compressed."""
+    return at + CADENCES[kind] / compress * rng.uniform(1 - JITTER, 1 + JITTER)
+
+
+async def run_step(host: str, port: int, fleet: Fleet, connections: int) -> Tally:
+    """Sends each screen's requests when they fall due, over `connections` keep-alive sockets,
+    until the step's time is up; a request waits for a free socket only when every socket is
+    busy, and that wait is tallied as lateness."""
+    tally = Tally()
+    queue: asyncio.Queue[Due | None] = asyncio.Queue()
+    etags: list[str | None] = [None] * len(fleet.tokens)
+    sockets = [await Connection.open(host, port) for _ in range(connections)]
+    senders = [
+        asyncio.create_task(_send_until_done(socket, queue, fleet, etags, tally))
+        for socket in sockets
+    ]
+    await _release_when_due(queue, fleet)
+    for _ in senders:
+        queue.put_nowait(None)
+    await asyncio.gather(*senders)
+    for socket in sockets:
+        await socket.close()
+    return tally
+
+
+async def _release_when_due(queue: asyncio.Queue[Due | None], fleet: Fleet) -> None:
+    rng = random.Random(len(fleet.tokens))
+    start = time.monotonic()
+    until = start + fleet.seconds
+    dues = first_dues(len(fleet.tokens), fleet.compress, rng, start)
+    while dues and dues[0][0] < until:
+        at, seq, device, kind = heapq.heappop(dues)
+        wait = at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        queue.put_nowait((at, seq, device, kind))
+        heapq.heappush(dues, (next_due(at, kind, fleet.compress, rng), seq, device, kind))
+
+
+async def _send_until_done(
+    socket: Connection,
+    queue: asyncio.Queue[Due | None],
+    fleet: Fleet,
+    etags: list[str | None],
+    tally: Tally,
 ) -> None:
-    """One screen: each kind of request on its own jittered clock, until `until`."""
-    headers = {"Authorization": f"Bearer {token}"}
-    etag: str | None = None
-    due = {
-        kind: time.monotonic() + random.uniform(0, every / compress)
-        for kind, every in CADENCES.items()
-    }
-    while True:
-        kind, at = min(due.items(), key=lambda item: item[1])
-        if at >= until:
-            return
-        await asyncio.sleep(max(0.0, at - time.monotonic()))
-        etag = await _request(client, kind, headers, etag, tally)
-        every = CADENCES[kind] / compress
-        due[kind] = at + every * random.uniform(1 - JITTER, 1 + JITTER)
+    while (item := await queue.get()) is not None:
+        due_at, _, device, kind = item
+        began = time.monotonic()
+        tally.lateness.append(began - due_at)
+        headers = {"Authorization": f"Bearer {fleet.tokens[device]}"}
+        response = await _request(socket, kind, headers, etags[device])
+        tally.latencies[kind].append(time.monotonic() - began)
+        tally.statuses[kind][response.status] += 1
+        etags[device] = response.headers.get("etag", etags[device])
 
 
 async def _request(
-    client: httpx.AsyncClient, kind: str, headers: dict[str, str], etag: str | None, tally: Tally
-) -> str | None:
-    began = time.perf_counter()
-    if kind == "manifest":
-        response = await client.get(
-            "/v1/player/manifest", headers={**headers, **({"If-None-Match": etag} if etag else {})}
-        )
-        etag = response.headers.get("ETag", etag)
-    elif kind == "heartbeat":
-        response = await client.post("/v1/player/heartbeat", json=heartbeat_body(), headers=headers)
-    elif kind == "commands":
-        response = await client.get("/v1/player/commands", headers=headers)
-    else:
-        response = await client.post("/v1/player/events", json=_events(), headers=headers)
-    tally.latencies[kind].append(time.perf_counter() - began)
-    tally.failures[kind] += response.status_code not in (200, 204, 304)
-    return etag
+    socket: Connection, kind: str, headers: dict[str, str], etag: str | None
+) -> Response:
+    method, path = ROUTES[kind]
+    if kind == "manifest" and etag:
+        headers["If-None-Match"] = etag
+    if method == "GET":
+        return await socket.request(method, path, headers)
+    headers["Content-Type"] = "application/json"
+    body = heartbeat_body() if kind == "heartbeat" else _events()
+    return await socket.request(method, path, headers, json.dumps(body).encode())
 
 
 def _events() -> dict[str, object]:
@@ -117,32 +185,63 @@ def _events() -> dict[str, object]:
     }
 
 
-async def run_step(
-    base_url: str, tokens: list[str], compress: float, seconds: float, connections: int
-) -> Tally:
-    tally = Tally()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        until = time.monotonic() + seconds
-        await asyncio.gather(*(device(client, t, compress, until, tally) for t in tokens))
-    return tally
-
-
-def report(devices: int, tally: Tally, seconds: float) -> bool:
-    """Prints the step's line per endpoint; whether every p99 met the goal."""
+def report(fleet: Fleet, tally: Tally, cpu: dict[str, float]) -> bool:
+    """Prints the step's line per endpoint, the waits for a socket and where the CPU went;
+    whether every p99 (and the waits) met the goal."""
+    devices, screens = len(fleet.tokens), len(fleet.tokens) * fleet.compress
+    print(f"  {devices:>6} devices (about {screens:,.0f} real-time screens)")
     within = True
     for kind in CADENCES:
-        samples = tally.latencies.get(kind, [])
-        if not samples:
-            continue
-        stats = summarise(samples)
+        stats = summarise(tally.latencies[kind] or [float("inf")])
         within &= stats["p99_ms"] < P99_GOAL_MS
         print(
-            f"  {devices:>6} devices  {kind:<9} {len(samples) / seconds:8.1f} req/s  "
-            f"median {stats['median_ms']:6.1f} ms  p99 {stats['p99_ms']:7.1f} ms  "
-            f"failures {tally.failures[kind]}"
+            f"    {kind:<9} {len(tally.latencies[kind]) / fleet.seconds:8.1f} req/s  "
+            f"median {stats['median_ms']:7.1f} ms  p99 {stats['p99_ms']:8.1f} ms  "
+            f"failures {tally.failures(kind)}"
         )
+    waits = summarise(tally.lateness or [0.0])
+    within &= waits["p99_ms"] < P99_GOAL_MS
+    print(
+        f"    sent late (no free socket, or the loop busy): median {waits['median_ms']:.1f} ms, "
+        f"p99 {waits['p99_ms']:.1f} ms"
+    )
+    print(
+        f"    CPU, share of one core: API process {cpu['api']:.0%}, "
+        f"PostgreSQL {cpu['postgres']:.0%}, this generator {cpu['generator']:.0%}; "
+        f"the API per 1,000 real-time screens {cpu['api'] / screens * 1000:.1%}"
+    )
     return within
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every process named postgres on the machine (the bench's own server)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if "(postgres)" in stat.read_text():
+                total += cpu_seconds(int(stat.parent.name))
+        except OSError:
+            continue  # the process ended while we looked
+    return total
+
+
+def measured_step(host: str, port: int, fleet: Fleet, connections: int, api_pid: int) -> bool:
+    """Runs one step of the curve and reports it; whether it met the goal."""
+    before = cpu_seconds(api_pid), postgres_cpu_seconds(), time.process_time(), time.monotonic()
+    tally = asyncio.run(run_step(host, port, fleet, connections))
+    after = cpu_seconds(api_pid), postgres_cpu_seconds(), time.process_time(), time.monotonic()
+    elapsed = after[3] - before[3]
+    cpu = {
+        name: (after[i] - before[i]) / elapsed
+        for i, name in enumerate(("api", "postgres", "generator"))
+    }
+    return report(fleet, tally, cpu)
 
 
 def lift_limits(url: str) -> None:
@@ -179,21 +278,19 @@ def main() -> None:
         tokens = prepare(url, max(sizes))
         lift_limits(url)
         server = start_uvicorn(["--factory", "api.main:app_from_env"], port, env)
-        base_url = f"http://127.0.0.1:{port}"
         print(
-            f"fleet: compression x{args.compress:g}, {args.seconds:g} s per step, one API process"
+            f"fleet: compression x{args.compress:g}, {args.seconds:g} s per step, "
+            f"one API process, {args.connections} connections"
         )
         sustained = 0
         for size in sizes:
-            tally = asyncio.run(
-                run_step(base_url, tokens[:size], args.compress, args.seconds, args.connections)
-            )
-            if report(size, tally, args.seconds):
+            fleet = Fleet(tokens[:size], args.compress, args.seconds)
+            if measured_step("127.0.0.1", port, fleet, args.connections, server.pid):
                 sustained = size
-        real_time = sustained * args.compress
         print(
             f"sustained devices per API process with every p99 < {P99_GOAL_MS:.0f} ms: "
-            f"{sustained} at x{args.compress:g} (about {real_time:,.0f} real-time screens)"
+            f"{sustained} at x{args.compress:g} (about {sustained * args.compress:,.0f} "
+            "real-time screens)"
         )
     finally:
         if server is not None:
