@@ -16,6 +16,7 @@ from api.session_epoch_cache import SessionEpochCache, session_epoch_cache_for
 from signage.auth.tokens import TokenPolicy, token_policy
 from signage.config import Settings
 from signage.db.engine import Database
+from signage.devices.waiting_commands import WaitingCommands
 from signage.manifest.cache import LocalManifestStore, ManifestStore, RedisManifestStore
 from signage.manifest.service import ManifestService
 from signage.presence import PostgresPresence, PresenceBoard, RedisPresence
@@ -78,6 +79,7 @@ class AppContext:
     manifests: ManifestService = field(init=False)
     presence: PresenceBoard = field(init=False)
     heartbeats: HeartbeatBatcher = field(init=False)
+    waiting_commands: WaitingCommands = field(init=False)
 
     def __post_init__(self) -> None:
         self.device_tokens = device_token_cache_for(self.settings)
@@ -93,3 +95,4 @@ class AppContext:
         )
         self.presence = presence_for(self.settings)
         self.heartbeats = HeartbeatBatcher(self.database)
+        self.waiting_commands = WaitingCommands()

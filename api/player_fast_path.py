@@ -1,12 +1,12 @@
-"""`GET /v1/player/manifest` and `POST /v1/player/heartbeat` answered from memory (issue 18
-item 2): no dependency resolution,
-no thread-pool hop, no database. py-spy under bench/manifest showed a 304 spending its time in
-FastAPI's dependency solving, the pool hop of the sync route, the JWT signature check and a
-venue-epoch read; each poll of a fleet asks the same question again.
+"""`GET /v1/player/manifest`, `GET /v1/player/commands` and `POST /v1/player/heartbeat` answered
+from memory (issue 18 item 2): no dependency resolution, no thread-pool hop, no database.
+py-spy under bench/manifest showed a 304 spending its time in FastAPI's dependency solving, the
+pool hop of the sync route, the JWT signature check and a venue-epoch read; under bench/fleet,
+a command poll's query; each poll of a fleet asks the same question again.
 
 `PlayerFromMemory` is the innermost middleware, in front of FastAPI's router. It answers only
-when everything the FastAPI route would check is in this process's memory
-and conclusive: a token whose signature it verified before (expiry checked every time), the
+when everything the FastAPI route would check is in this process's memory and conclusive:
+a token whose signature it verified before (expiry checked every time), the
 device's credential check cached under the current revocation epoch (a revocation bumps it, so
 a revoked device is refused at its next request, by the FastAPI route), no renewal due (nor a
 move to another venue, whose renewal the route hands over), the
@@ -18,6 +18,11 @@ configured, a cold cache, a refusal, a renewal, a failure) goes on to the FastAP
 which stays the OpenAPI operation and the reference behaviour. It sits inside every other
 middleware, so the request id, X-RateLimit-* and security headers and the access log are the
 same, and its 429 is the app's own problem+json handler's answer.
+
+A command poll takes the same device checks and is answered "none" when this process knows
+no command waits for the screen (signage.devices.waiting_commands, read again at most every
+second in the background, marked at once when this process issues one); a screen that may
+have commands, or a request for a later page, goes to the route, which marks them DELIVERED.
 
 A heartbeat takes the same device checks, then goes to the group commit (api.heartbeat_batcher)
 as the route's would; a body the route would refuse (not JSON, invalid, dated ahead) is handed
@@ -32,7 +37,9 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -61,6 +68,9 @@ log = logging.getLogger(__name__)
 
 MANIFEST_PATH = "/v1/player/manifest"
 HEARTBEAT_PATH = "/v1/player/heartbeat"
+COMMANDS_PATH = "/v1/player/commands"
+# The route's answer when nothing waits (PlayerCommandsOut, camelCase, no next page).
+NO_COMMANDS = b'{"items":[],"nextCursor":null}'
 # How old a venue's snapshot may be while its epoch is being confirmed in the background;
 # past it (the database slow or down) polls go to the FastAPI route, which reads it itself.
 SERVED_WHILE_CONFIRMING = 2 * EPOCH_RECHECK
@@ -161,9 +171,10 @@ class PlayerFromMemory:
         self.enabled = context.device_tokens.in_process and isinstance(
             context.manifests.store, LocalManifestStore
         )
-        self._confirming: dict[uuid.UUID, asyncio.Task[None]] = {}
+        self._reading: dict[object, asyncio.Task[None]] = {}
         self.manifest_route = _route(MANIFEST_PATH)
         self.heartbeat_route = _route(HEARTBEAT_PATH)
+        self.commands_route = _route(COMMANDS_PATH)
         self._ready = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -171,23 +182,36 @@ class PlayerFromMemory:
             if not self._ready:
                 self._prepare()
             if scope["path"] == MANIFEST_PATH and scope["method"] == "GET":
-                await self._manifest(scope, receive, send)
+                await self._from_memory(scope, receive, send, self._answer, self.manifest_route)
+                return
+            if scope["path"] == COMMANDS_PATH and scope["method"] == "GET":
+                await self._from_memory(
+                    scope, receive, send, self._none_waiting, self.commands_route
+                )
                 return
             if scope["path"] == HEARTBEAT_PATH and scope["method"] == "POST":
                 await self._heartbeat(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    async def _manifest(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _from_memory(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        answering: Callable[[Request], Response | None],
+        route: APIRoute,
+    ) -> None:
+        """`answering`'s response, or the FastAPI route's when it has none (None)."""
         request = Request(scope)
         try:
-            answer = self._answer(request) if self.enabled else None
+            answer = answering(request) if self.enabled else None
         except RateLimitedError as refused:
             answer = await self._problem(request, refused)
         if answer is None:
             await self.app(scope, receive, send)
             return
-        scope["route"] = self.manifest_route  # as the router would set it (metrics)
+        scope["route"] = route  # as the router would set it (metrics)
         await answer(scope, receive, send)
 
     async def _heartbeat(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -235,7 +259,7 @@ class PlayerFromMemory:
             return None
         service = self.context.manifests
         if service.needs_epoch_check(device.venue_id, now):
-            self._confirm_epoch_soon(device.venue_id)
+            self._read_soon(device.venue_id, partial(self._read_epoch, device.venue_id))
         try:
             current = service.resolve_cached(
                 device.venue_id, device.device_id, now, within=SERVED_WHILE_CONFIRMING
@@ -264,19 +288,41 @@ class PlayerFromMemory:
             media_type="application/json",
         )
 
-    def _confirm_epoch_soon(self, venue_id: uuid.UUID) -> None:
-        """One epoch read per venue at a time, in the thread pool, off the request's path."""
-        if venue_id not in self._confirming:
-            task = asyncio.get_running_loop().create_task(self._confirm_epoch(venue_id))
-            self._confirming[venue_id] = task
+    def _none_waiting(self, request: Request) -> Response | None:
+        """An empty command poll (no commands for the screen, the common case) without the
+        query the route makes; a page cursor, or a screen that may have commands, goes on."""
+        if request.url.query:
+            return None
+        now = self.context.clock()
+        device = self._device(request, now)
+        if device is None or not counts_in_memory(request, self.context, device.tenant_id):
+            return None
+        waiting = self.context.waiting_commands
+        if waiting.needs_read(now):
+            self._read_soon(COMMANDS_PATH, self._read_waiting_commands)
+        if not waiting.none_for(device.device_id, now, within=SERVED_WHILE_CONFIRMING):
+            return None
+        category = LimitCategory.COMMANDS_PER_DEVICE
+        enforce(request, self.context, category, str(device.device_id), tenant_id=device.tenant_id)
+        return Response(NO_COMMANDS, media_type="application/json")
 
-    async def _confirm_epoch(self, venue_id: uuid.UUID) -> None:
+    def _read_soon(self, key: object, read: Callable[[], None]) -> None:
+        """One background read per key at a time, in the thread pool, off the request's path."""
+        if key not in self._reading:
+            task = asyncio.get_running_loop().create_task(self._read(key, read))
+            self._reading[key] = task
+
+    async def _read(self, key: object, read: Callable[[], None]) -> None:
         try:
-            await run_in_threadpool(self._read_epoch, venue_id)
-        except Exception as failure:  # the polls after SERVED_WHILE_CONFIRMING go to the route
-            log.warning("venue epoch not confirmed: %s", type(failure).__name__)
+            await run_in_threadpool(read)
+        except Exception as failure:  # past SERVED_WHILE_CONFIRMING polls go to the route
+            log.warning("background read %s failed: %s", key, type(failure).__name__)
         finally:
-            del self._confirming[venue_id]
+            del self._reading[key]
+
+    def _read_waiting_commands(self) -> None:
+        with self.context.database.sessions() as session:
+            self.context.waiting_commands.read(session, self.context.clock())
 
     def _read_epoch(self, venue_id: uuid.UUID) -> None:
         with self.context.database.sessions() as session:

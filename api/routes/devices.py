@@ -173,6 +173,7 @@ def issue_command(
     command = commands.issue(
         session, device, body.type, body.parameters, issued_by=me, now=now, who=call.who
     )
+    call.context.waiting_commands.issued(device.id, now)  # its next poll goes to the route
     return command_out(command, call.context.storage, now)
 
 

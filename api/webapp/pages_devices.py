@@ -238,6 +238,7 @@ def send_command(venue_id: uuid.UUID, device_id: uuid.UUID, post: FormPostDep) -
         now=post.now,
         who=post.who,
     )
+    post.context.waiting_commands.issued(device.id, post.now)
     return post.redirect(f"/app/venues/{venue.id}/devices/{device.id}?sent={command_type}")
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Identity, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,7 +116,17 @@ class DeviceEvent(Base):
 
 class DeviceCommand(Base):
     __tablename__ = "device_commands"
-    __table_args__ = (Index("ix_device_commands_pending", "device_id", "status", "issued_at"),)
+    __table_args__ = (
+        Index("ix_device_commands_pending", "device_id", "status", "issued_at"),
+        # The screens with commands waiting, read about once a second by the player fast path
+        # (signage.devices.waiting_commands): a handful of rows however long the history is.
+        Index(
+            "ix_device_commands_open",
+            "device_id",
+            "expires_at",
+            postgresql_where=text("status IN ('PENDING', 'DELIVERED')"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
