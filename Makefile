@@ -40,17 +40,20 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
-# The database-facing tests again on the machine's own PostgreSQL server when one answers
-# (the embedded server is what the main pass uses unless SIGNAGE_TEST_DATABASE_URL is set).
+# The tests whose SQL depends most on the server, again on the machine's own PostgreSQL when
+# one answers (the embedded server is what the main pass uses unless SIGNAGE_TEST_DATABASE_URL
+# is set): migrations and the pool, telemetry's partitions and bulk writes, the player's
+# device paths (group commit, pairing, commands) and the Dagster pipelines on PostgreSQL.
 SERVER_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+SERVER_PG_TESTS := tests/signage/db tests/signage/telemetry tests/api/devices tests/pipelines
 pytest-server-postgres: $(STAMP)
 	@if [ -z "$$SIGNAGE_TEST_DATABASE_URL" ] && command -v pg_isready >/dev/null \
 		&& pg_isready -q -h 127.0.0.1 -p 5432; then \
 		echo "again on the machine's PostgreSQL server ($(SERVER_PG_URL))"; \
 		SIGNAGE_TEST_DATABASE_URL=$(SERVER_PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) \
-			--dist loadfile -q tests/signage/db tests/api tests/pipelines; \
+			--dist loadfile -q $(SERVER_PG_TESTS); \
 	else echo "no PostgreSQL server on 127.0.0.1:5432 (or one already configured): skipped"; fi
 
 # The production topology (deploy/compose.yaml) built and checked end to end through nginx over

@@ -71,6 +71,7 @@ LIFTED = {
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lateness: list[float] = field(default_factory=list)
+    unsent: int = 0
     statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
 
     def failures(self, kind: str) -> int:
@@ -106,7 +107,8 @@ def next_due(at: float, kind: str, compress: float, rng: random.Random) -> float
 async def run_step(host: str, port: int, fleet: Fleet, connections: int) -> Tally:
     """Sends each screen's requests when they fall due, over `connections` keep-alive sockets,
     until the step's time is up; a request waits for a free socket only when every socket is
-    busy, and that wait is tallied as lateness."""
+    busy, and that wait is tallied as lateness. Requests still waiting when the time is up
+    are tallied as unsent, so a step ends on time however far behind the API has fallen."""
     tally = Tally()
     queue: asyncio.Queue[Due | None] = asyncio.Queue()
     etags: list[str | None] = [None] * len(fleet.tokens)
@@ -116,6 +118,11 @@ async def run_step(host: str, port: int, fleet: Fleet, connections: int) -> Tall
         for socket in sockets
     ]
     await _release_when_due(queue, fleet)
+    ended = time.monotonic()
+    while not queue.empty():  # the step is over: what could not be sent in time is not sent
+        item = queue.get_nowait()
+        # one that fell due in the last moment is not behind; one overdue is
+        tally.unsent += item is not None and ended - item[0] > P99_GOAL_MS / 1000
     for _ in senders:
         queue.put_nowait(None)
     await asyncio.gather(*senders)
@@ -200,10 +207,10 @@ def report(fleet: Fleet, tally: Tally, cpu: dict[str, float]) -> bool:
             f"failures {tally.failures(kind)}"
         )
     waits = summarise(tally.lateness or [0.0])
-    within &= waits["p99_ms"] < P99_GOAL_MS
+    within &= waits["p99_ms"] < P99_GOAL_MS and tally.unsent == 0
     print(
         f"    sent late (no free socket, or the loop busy): median {waits['median_ms']:.1f} ms, "
-        f"p99 {waits['p99_ms']:.1f} ms"
+        f"p99 {waits['p99_ms']:.1f} ms; not sent before the step ended: {tally.unsent}"
     )
     print(
         f"    CPU, share of one core: API process {cpu['api']:.0%}, "

@@ -45,6 +45,7 @@ def test_a_simulated_fleet_is_answered_and_reuses_its_etags(
     assert manifest[200] >= len(tokens)  # each screen's first poll has no ETag
     assert manifest[304] > manifest[200]  # then it sends the ETag it was given
     assert set(tally.statuses["heartbeat"]) == {204}
+    assert tally.unsent == 0
 
 
 def test_first_requests_are_spread_over_one_cadence_and_then_keep_it() -> None:
