@@ -137,24 +137,38 @@ def decide(count: int, limit: Limit, now: datetime) -> Decision:
 
 
 class InProcessRateLimiter:
-    """Counters in this process: right for one API process (the embedded default)."""
+    """Counters in this process: right for one API process (the embedded default).
 
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+    Each counter is kept until its window ends. Ended windows are dropped whenever the counters
+    have doubled since the last sweep (and at `sweep_floor` first), so a sweep's cost is spread
+    over the hits that grew the table. A fleet makes a counter per screen, category and window
+    (80,000 a minute at 20,000 screens); bench/fleet found the earlier rule, a scan of every
+    counter at each hit once there were 100,000 and only day-old ones dropped, holding a core
+    at 99 % for 60 requests a second.
+    """
+
+    def __init__(self, sweep_floor: int = 100_000) -> None:
+        # (key, window start) -> (count, window end), epoch seconds
+        self._counts: dict[tuple[str, int], tuple[int, int]] = {}
+        self._sweep_floor = sweep_floor
+        self._sweep_at = sweep_floor
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: Limit, now: datetime) -> Decision:
-        start, _ = window_bounds(limit, now)
+        start, end = window_bounds(limit, now)
         with self._lock:
-            count = self._counts.get((key, start), 0) + 1
-            self._counts[(key, start)] = count
-            if len(self._counts) > 100_000:
-                self._forget_before(start - 86_400)
+            count = self._counts.get((key, start), (0, end))[0] + 1
+            self._counts[(key, start)] = (count, end)
+            if len(self._counts) >= self._sweep_at:
+                self._forget_ended(now.timestamp())
         return decide(count, limit, now)
 
-    def _forget_before(self, epoch: int) -> None:
-        for stale in [k for k in self._counts if k[1] < epoch]:
-            del self._counts[stale]
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def _forget_ended(self, now_epoch: float) -> None:
+        self._counts = {k: v for k, v in self._counts.items() if v[1] > now_epoch}
+        self._sweep_at = max(self._sweep_floor, 2 * len(self._counts))
 
 
 class RedisRateLimiter:

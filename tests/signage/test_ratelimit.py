@@ -69,3 +69,28 @@ def test_window_bounds_align_to_the_window() -> None:
 )
 def test_tenant_overrides_replace_the_default(override, expected) -> None:
     assert effective_limit(LimitCategory.MUTATION_PER_TENANT, override) == expected
+
+
+def test_ended_windows_are_forgotten_and_the_current_ones_keep_counting() -> None:
+    """A fleet makes a counter per screen and window: the table stays about the size of the
+    current windows (not every hit scans it), and no current count is lost."""
+    limiter = InProcessRateLimiter(sweep_floor=10)
+    limit = Limit(2, 60)
+    for screen in range(50):
+        limiter.hit(f"screen-{screen}", limit, NOW)
+    next_minute = NOW + timedelta(seconds=60)
+    assert limiter.hit("screen-0", limit, next_minute).allowed
+    for screen in range(1, 50):
+        limiter.hit(f"screen-{screen}", limit, next_minute)
+    assert len(limiter) <= 2 * 50  # last minute's 50 were swept once they had ended
+    assert limiter.hit("screen-0", limit, next_minute).remaining == 0  # its 2nd this minute
+    assert not limiter.hit("screen-0", limit, next_minute).allowed
+
+
+def test_a_sweep_keeps_the_windows_that_have_not_ended() -> None:
+    limiter = InProcessRateLimiter(sweep_floor=4)
+    hourly, minutely = Limit(1, 3600), Limit(100, 60)
+    assert limiter.hit("login", hourly, NOW).allowed
+    for n in range(10):  # many minutes pass: sweeps run, the hour is not over
+        limiter.hit(f"k{n}", minutely, NOW + timedelta(minutes=n))
+    assert not limiter.hit("login", hourly, NOW + timedelta(minutes=10)).allowed
