@@ -46,6 +46,24 @@ def answered_from_memory(world: VenueWorld, screen: PairedDevice, statements: li
         time.sleep(0.05)
 
 
+def warm_up(world: VenueWorld, screen: PairedDevice, statements: list[str]) -> None:
+    """Limits lifted, the screen's check cached by the route, the waiting commands read."""
+    lift_limit(world, world.demo.tenant_id)
+    world.client.get(COMMANDS, headers=screen.headers)
+    answered_from_memory(world, screen, statements)
+
+
+def send_refresh(world: VenueWorld, screen: PairedDevice) -> str:
+    """A manager sends the screen a command through the API; its id."""
+    issued = world.client.post(
+        f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}/commands",
+        json={"type": "REQUEST_MANIFEST_REFRESH", "parameters": {}},
+        headers=world.as_role("manager"),
+    )
+    assert issued.status_code == 201
+    return str(issued.json()["commandId"])
+
+
 def test_an_empty_poll_is_answered_from_memory_as_the_route_answers(
     world: VenueWorld, screen: PairedDevice, statements: list[str]
 ) -> None:
@@ -67,20 +85,13 @@ def test_an_empty_poll_is_answered_from_memory_as_the_route_answers(
 def test_a_command_issued_here_is_delivered_at_the_next_poll(
     world: VenueWorld, screen: PairedDevice, statements: list[str]
 ) -> None:
-    lift_limit(world, world.demo.tenant_id)
-    world.client.get(COMMANDS, headers=screen.headers)
-    answered_from_memory(world, screen, statements)
-    issued = world.client.post(
-        f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}/commands",
-        json={"type": "REQUEST_MANIFEST_REFRESH", "parameters": {}},
-        headers=world.as_role("manager"),
-    )
-    assert issued.status_code == 201
+    warm_up(world, screen, statements)
+    command_id = send_refresh(world, screen)
 
     polled = world.client.get(COMMANDS, headers=screen.headers).json()
-    assert [c["commandId"] for c in polled["items"]] == [issued.json()["commandId"]]
+    assert [c["commandId"] for c in polled["items"]] == [command_id]
     with world.database.sessions() as session:
-        command = session.get_one(DeviceCommand, uuid.UUID(issued.json()["commandId"]))
+        command = session.get_one(DeviceCommand, uuid.UUID(command_id))
         assert command.status is CommandStatus.DELIVERED
 
 
@@ -89,9 +100,7 @@ def test_a_command_written_elsewhere_is_delivered_once_the_background_read_sees_
 ) -> None:
     """Another API process (or a script) queued it: this process learns of it within a second
     or two of its clock, and no poll after that is told "none"."""
-    lift_limit(world, world.demo.tenant_id)
-    world.client.get(COMMANDS, headers=screen.headers)
-    answered_from_memory(world, screen, statements)
+    warm_up(world, screen, statements)
     now = world.clock.now
     with world.database.unit_of_work() as session:
         command = DeviceCommand(
@@ -120,9 +129,7 @@ def test_a_command_written_elsewhere_is_delivered_once_the_background_read_sees_
 def test_a_removed_screen_is_refused_at_its_next_poll(
     world: VenueWorld, screen: PairedDevice, statements: list[str]
 ) -> None:
-    lift_limit(world, world.demo.tenant_id)
-    world.client.get(COMMANDS, headers=screen.headers)
-    answered_from_memory(world, screen, statements)
+    warm_up(world, screen, statements)
     removed = world.client.delete(
         f"/v1/venues/{world.demo.fortescue_id}/devices/{screen.device_id}",
         headers=world.as_role("manager"),
@@ -162,28 +169,21 @@ def test_another_tenants_screen_neither_sees_nor_takes_our_commands(
     lift_limit(world, demo.other_tenant_id)
     world.client.get(COMMANDS, headers=theirs.headers)
     answered_from_memory(world, theirs, statements)
-    issued = world.client.post(
-        f"/v1/venues/{demo.fortescue_id}/devices/{screen.device_id}/commands",
-        json={"type": "REQUEST_MANIFEST_REFRESH", "parameters": {}},
-        headers=world.as_role("manager"),
-    )
-    assert issued.status_code == 201
+    command_id = send_refresh(world, screen)
 
     for _ in range(3):
         assert world.client.get(COMMANDS, headers=theirs.headers).json()["items"] == []
     with world.database.sessions() as session:
-        command = session.get_one(DeviceCommand, uuid.UUID(issued.json()["commandId"]))
+        command = session.get_one(DeviceCommand, uuid.UUID(command_id))
         assert command.status is CommandStatus.PENDING  # still ours to deliver
     ours = world.client.get(COMMANDS, headers=screen.headers).json()["items"]
-    assert [c["commandId"] for c in ours] == [issued.json()["commandId"]]
+    assert [c["commandId"] for c in ours] == [command_id]
 
 
 def test_a_request_for_a_page_goes_to_the_route(
     world: VenueWorld, screen: PairedDevice, statements: list[str]
 ) -> None:
-    lift_limit(world, world.demo.tenant_id)
-    world.client.get(COMMANDS, headers=screen.headers)
-    answered_from_memory(world, screen, statements)
+    warm_up(world, screen, statements)
     statements.clear()
     paged = world.client.get(COMMANDS, params={"limit": 5}, headers=screen.headers)
     assert paged.status_code == 200
