@@ -28,7 +28,8 @@ ISSUE_GRACE = timedelta(seconds=30)
 
 
 def screens_with_open_commands(session: Session, now: datetime) -> set[uuid.UUID]:
-    """Every screen with a command PENDING or DELIVERED and not expired (index-only)."""
+    """Every screen with a command PENDING or DELIVERED and not expired; the partial index
+    ix_device_commands_open holds only such rows, however long the history grows."""
     statement = (
         select(DeviceCommand.device_id)
         .where(DeviceCommand.status.in_(OPEN_STATUSES), DeviceCommand.expires_at > now)
